@@ -1,0 +1,247 @@
+"""Control-flow graphs over LibCST statements.
+
+LibCST has no control flow of its own, and the alias model must know that a write at the end of a
+loop body reaches a read at the start of the next iteration. Each block holds *instructions*: a
+small statement, an expression that is evaluated (a test, a loop iterable), or a binding made by a
+compound statement (a ``for`` target, ``with ... as``, ``except ... as``, a ``def``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+
+# Instruction kinds.
+SMALL = "small"  # node: a small statement (Assign, AugAssign, Expr, Return, ...)
+EVAL = "eval"  # node: an expression evaluated for its reads and effects
+FOR_BIND = "for"  # node: the For statement; binds its target from one element of its iterable
+WITH_BIND = "with"  # node: a WithItem with an ``as`` target
+NAME_BIND = "name"  # node: a Name bound to an unknown value (except ... as e, match captures)
+DEF = "def"  # node: FunctionDef or ClassDef (decorators and defaults run, the name is bound)
+RETURN_EXPR = "return-expr"  # node: a lambda body, returned
+
+
+@dataclass
+class Block:
+    index: int
+    instrs: list[tuple[str, cst.CSTNode]] = field(default_factory=list)
+    succs: list[int] = field(default_factory=list)
+    preds: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CFG:
+    blocks: list[Block]
+    entry: int
+    exit: int
+
+    def order(self) -> list[int]:
+        """Reverse post-order from the entry: a good worklist order for forward analyses."""
+        seen: set[int] = set()
+        post: list[int] = []
+        stack: list[tuple[int, int]] = [(self.entry, 0)]
+        seen.add(self.entry)
+        while stack:
+            b, i = stack.pop()
+            succs = self.blocks[b].succs
+            if i < len(succs):
+                stack.append((b, i + 1))
+                s = succs[i]
+                if s not in seen:
+                    seen.add(s)
+                    stack.append((s, 0))
+            else:
+                post.append(b)
+        post.reverse()
+        return post
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.entry = self.new()
+        self.exit = self.new()
+        self.loops: list[tuple[int, int]] = []  # (continue target, break target)
+        self.handlers: list[list[int]] = []  # handler entries of the enclosing try statements
+
+    def new(self) -> int:
+        self.blocks.append(Block(len(self.blocks)))
+        return len(self.blocks) - 1
+
+    def edge(self, a: int, b: int) -> None:
+        if b not in self.blocks[a].succs:
+            self.blocks[a].succs.append(b)
+            self.blocks[b].preds.append(a)
+
+    def emit(self, cur: int, kind: str, node: cst.CSTNode) -> None:
+        self.blocks[cur].instrs.append((kind, node))
+
+    def body(self, node: cst.BaseSuite | Sequence[cst.CSTNode], cur: int) -> int:
+        if isinstance(node, cst.IndentedBlock):
+            stmts: Sequence[cst.CSTNode] = node.body
+        elif isinstance(node, cst.SimpleStatementSuite):
+            stmts = [node]
+        else:
+            stmts = node  # type: ignore[assignment]
+        for stmt in stmts:
+            cur = self.stmt(stmt, cur)
+            if self.handlers:
+                # An exception raised after this statement reaches the handlers with this state.
+                for h in self.handlers[-1]:
+                    self.edge(cur, h)
+        return cur
+
+    def jump(self, cur: int, target: int) -> int:
+        self.edge(cur, target)
+        return self.new()  # what follows is unreachable
+
+    def stmt(self, stmt: cst.CSTNode, cur: int) -> int:
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in stmt.body:
+                self.emit(cur, SMALL, small)
+                if isinstance(small, (cst.Return, cst.Raise)):
+                    if isinstance(small, cst.Raise) and self.handlers:
+                        for h in self.handlers[-1]:
+                            self.edge(cur, h)
+                    cur = self.jump(cur, self.exit)
+                elif isinstance(small, cst.Break) and self.loops:
+                    cur = self.jump(cur, self.loops[-1][1])
+                elif isinstance(small, cst.Continue) and self.loops:
+                    cur = self.jump(cur, self.loops[-1][0])
+            return cur
+        if isinstance(stmt, cst.If):
+            return self._if(stmt, cur)
+        if isinstance(stmt, cst.While):
+            head = self.new()
+            self.edge(cur, head)
+            self.emit(head, EVAL, stmt.test)
+            body, after = self.new(), self.new()
+            self.edge(head, body)
+            self.loops.append((head, after))
+            end = self.body(stmt.body, body)
+            self.loops.pop()
+            self.edge(end, head)
+            if stmt.orelse is not None:
+                other = self.new()
+                self.edge(head, other)
+                self.edge(self.body(stmt.orelse.body, other), after)
+            else:
+                self.edge(head, after)
+            return after
+        if isinstance(stmt, cst.For):
+            self.emit(cur, EVAL, stmt.iter)
+            head = self.new()
+            self.edge(cur, head)
+            body, after = self.new(), self.new()
+            self.edge(head, body)
+            self.emit(body, FOR_BIND, stmt)
+            self.loops.append((head, after))
+            end = self.body(stmt.body, body)
+            self.loops.pop()
+            self.edge(end, head)
+            if stmt.orelse is not None:
+                other = self.new()
+                self.edge(head, other)
+                self.edge(self.body(stmt.orelse.body, other), after)
+            else:
+                self.edge(head, after)
+            return after
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            return self._try(stmt, cur)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self.emit(cur, EVAL, item.item)
+                if item.asname is not None:
+                    self.emit(cur, WITH_BIND, item)
+            return self.body(stmt.body, cur)
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            self.emit(cur, DEF, stmt)
+            return cur
+        if isinstance(stmt, cst.Match):
+            self.emit(cur, EVAL, stmt.subject)
+            after = self.new()
+            for case in stmt.cases:
+                branch = self.new()
+                self.edge(cur, branch)
+                for name in _pattern_names(case.pattern):
+                    self.emit(branch, NAME_BIND, name)
+                if case.guard is not None:
+                    self.emit(branch, EVAL, case.guard)
+                self.edge(self.body(case.body, branch), after)
+            self.edge(cur, after)
+            return after
+        return cur
+
+    def _if(self, stmt: cst.If, cur: int) -> int:
+        self.emit(cur, EVAL, stmt.test)
+        yes, after = self.new(), self.new()
+        self.edge(cur, yes)
+        self.edge(self.body(stmt.body, yes), after)
+        if isinstance(stmt.orelse, cst.If):
+            no = self.new()
+            self.edge(cur, no)
+            self.edge(self._if(stmt.orelse, no), after)
+        elif isinstance(stmt.orelse, cst.Else):
+            no = self.new()
+            self.edge(cur, no)
+            self.edge(self.body(stmt.orelse.body, no), after)
+        else:
+            self.edge(cur, after)
+        return after
+
+    def _try(self, stmt: cst.Try | cst.TryStar, cur: int) -> int:
+        entries = [self.new() for _ in stmt.handlers]
+        start = self.new()
+        self.edge(cur, start)
+        for h in entries:
+            self.edge(start, h)
+        self.handlers.append(entries)
+        end = self.body(stmt.body, start)
+        self.handlers.pop()
+        after = self.new()
+        if stmt.orelse is not None:
+            end = self.body(stmt.orelse.body, end)
+        self.edge(end, after)
+        for handler, entry in zip(stmt.handlers, entries):
+            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                self.emit(entry, NAME_BIND, handler.name.name)
+            self.edge(self.body(handler.body, entry), after)
+        if stmt.finalbody is not None:
+            return self.body(stmt.finalbody.body, after)
+        return after
+
+
+def _pattern_names(pattern: cst.CSTNode) -> list[cst.Name]:
+    names: list[cst.Name] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_MatchAs(self, node: cst.MatchAs) -> None:
+            if node.name is not None:
+                names.append(node.name)
+
+        def visit_MatchStar(self, node: cst.MatchStar) -> None:
+            if node.name is not None:
+                names.append(node.name)
+
+        def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+            if node.rest is not None:
+                names.append(node.rest)
+
+    pattern.visit(_Collect())
+    return names
+
+
+def build_function_cfg(body: cst.BaseSuite | Sequence[cst.CSTNode]) -> CFG:
+    b = _Builder()
+    end = b.body(body, b.entry)
+    b.edge(end, b.exit)
+    return CFG(b.blocks, b.entry, b.exit)
+
+
+def build_lambda_cfg(lam: cst.Lambda) -> CFG:
+    b = _Builder()
+    b.emit(b.entry, RETURN_EXPR, lam.body)
+    b.edge(b.entry, b.exit)
+    return CFG(b.blocks, b.entry, b.exit)

@@ -1,0 +1,303 @@
+"""The static shape of a module: its function scopes, classes and imports.
+
+The flow analysis runs once per scope (module body, each def, each lambda); this module finds those
+scopes and what is known about them without running anything: parameters, which names are local,
+which class a method belongs to, and what each import binds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .cfg import CFG, build_function_cfg, build_lambda_cfg
+
+
+@dataclass(eq=False)
+class Param:
+    name: str
+    index: int
+    positional: bool
+    annotation: cst.BaseExpression | None
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    index: int
+    name: str
+    node: cst.ClassDef
+    bases: list[str]
+    methods: dict[str, "Scope"] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Scope:
+    index: int
+    node: cst.Module | cst.FunctionDef | cst.Lambda
+    name: str
+    parent: "Scope | None"
+    cls: ClassInfo | None = None
+    params: list[Param] = field(default_factory=list)
+    locals: set[str] = field(default_factory=set)
+    declared_global: set[str] = field(default_factory=set)
+    imports: dict[str, str] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    decorators: list[str] = field(default_factory=list)
+    _cfg: CFG | None = None
+
+    @property
+    def is_module(self) -> bool:
+        return isinstance(self.node, cst.Module)
+
+    @property
+    def is_bound_method(self) -> bool:
+        """Called through an instance, the first parameter is the instance."""
+        return (
+            self.cls is not None
+            and "staticmethod" not in self.decorators
+            and "classmethod" not in self.decorators
+            and bool(self.params)
+        )
+
+    @property
+    def cfg(self) -> CFG:
+        if self._cfg is None:
+            if isinstance(self.node, cst.Module):
+                self._cfg = build_function_cfg(self.node.body)
+            elif isinstance(self.node, cst.FunctionDef):
+                self._cfg = build_function_cfg(self.node.body)
+            else:
+                self._cfg = build_lambda_cfg(self.node)
+        return self._cfg
+
+    def positional_params(self) -> list[Param]:
+        return [p for p in self.params if p.positional]
+
+    def param_named(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    module: cst.Module
+    scopes: list[Scope]
+    classes: list[ClassInfo]
+    scope_of: dict[cst.CSTNode, Scope]
+
+    @property
+    def module_scope(self) -> Scope:
+        return self.scopes[0]
+
+    def lookup_method(self, cls: ClassInfo, name: str, depth: int = 0) -> Scope | None:
+        if name in cls.methods:
+            return cls.methods[name]
+        if depth > 10:
+            return None
+        for base in cls.bases:
+            for other in self.classes:
+                if other.name == base and other is not cls:
+                    found = self.lookup_method(other, name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+
+def target_names(target: cst.CSTNode) -> list[str]:
+    """Names a binding target binds (``a``, ``a, (b, *c)``); attributes and subscripts bind none."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[str] = []
+        for el in target.elements:
+            out.extend(target_names(el.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _decorator_name(dec: cst.Decorator) -> str:
+    expr = dec.decorator
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    return (dotted_name(expr) or "").rsplit(".", 1)[-1]
+
+
+def _params_of(params: cst.Parameters) -> list[Param]:
+    out: list[Param] = []
+    for p in [*params.posonly_params, *params.params]:
+        out.append(Param(p.name.value, len(out), True, p.annotation.annotation if p.annotation else None))
+    for p in params.kwonly_params:
+        out.append(Param(p.name.value, len(out), False, p.annotation.annotation if p.annotation else None))
+    return out
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, module: cst.Module) -> None:
+        self.scopes: list[Scope] = [Scope(0, module, "<module>", None)]
+        self.classes: list[ClassInfo] = []
+        self.stack: list[Scope] = [self.scopes[0]]
+        self.class_stack: list[ClassInfo | None] = [None]
+        self.lambda_names: dict[cst.Lambda, str] = {}
+        self.comprehension_depth = 0
+
+    @property
+    def cur(self) -> Scope:
+        return self.stack[-1]
+
+    def _bind(self, names: list[str]) -> None:
+        # Class-body names are class attributes, not locals of the enclosing scope.
+        if self.comprehension_depth == 0 and self.class_stack[-1] is None:
+            self.cur.locals.update(names)
+
+    def _push(self, node: cst.FunctionDef | cst.Lambda, name: str, params: cst.Parameters) -> Scope:
+        parent = self.cur
+        cls = self.class_stack[-1]
+        qual = name if parent.is_module or parent is None else f"{parent.name}.{name}"
+        if cls is not None:
+            qual = f"{cls.name}.{name}"
+        scope = Scope(len(self.scopes), node, qual, parent, cls, _params_of(params))
+        scope.locals.update(p.name for p in scope.params)
+        if params.star_arg is not None and isinstance(params.star_arg, cst.Param):
+            scope.locals.add(params.star_arg.name.value)
+        if params.star_kwarg is not None:
+            scope.locals.add(params.star_kwarg.name.value)
+        self.scopes.append(scope)
+        self.stack.append(scope)
+        self.class_stack.append(None)
+        return scope
+
+    def _pop(self) -> None:
+        self.stack.pop()
+        self.class_stack.pop()
+
+    # --- scopes ---------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._bind([node.name.value])
+        cls = self.class_stack[-1]
+        scope = self._push(node, node.name.value, node.params)
+        scope.decorators = [_decorator_name(d) for d in node.decorators]
+        if cls is not None:
+            cls.methods[node.name.value] = scope
+            scope.cls = cls
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._push(node, self.lambda_names.get(node, "<lambda>"), node.params)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._bind([node.name.value])
+        bases = [dotted_name(a.value) or "" for a in node.bases]
+        info = ClassInfo(len(self.classes), node.name.value, node, [b.rsplit(".", 1)[-1] for b in bases])
+        self.classes.append(info)
+        self.class_stack.append(info)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+    def _comp_enter(self, node: cst.CSTNode) -> None:
+        self.comprehension_depth += 1
+
+    def _comp_leave(self, node: cst.CSTNode) -> None:
+        self.comprehension_depth -= 1
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comp_enter  # type: ignore
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _comp_leave  # type: ignore
+
+    # --- bindings -------------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            names = target_names(t.target)
+            self._bind(names)
+            if isinstance(node.value, cst.Lambda) and len(names) == 1:
+                self.lambda_names[node.value] = names[0]
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(target_names(node.asname.name))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind(target_names(node.name.name))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        names = target_names(node.target)
+        if self.comprehension_depth:
+            self.cur.locals.update(names)  # := in a comprehension binds in the enclosing scope
+        else:
+            self._bind(names)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bind(target_names(node.target))
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self._bind([node.name.value])
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self._bind([node.name.value])
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.cur.declared_global.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.cur.declared_global.update(n.name.value for n in node.names)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name) or ""
+            if alias.asname is not None:
+                local = target_names(alias.asname.name)[0]
+                self.cur.imports[local] = full
+            else:
+                local = full.split(".")[0]
+                self.cur.imports[local] = local
+            self._bind([local])
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = "." * len(node.relative) + (dotted_name(node.module) or "" if node.module else "")
+        if isinstance(node.names, cst.ImportStar):
+            self.cur.star_imports.append(module)
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            local = target_names(alias.asname.name)[0] if alias.asname is not None else name
+            self.cur.imports[local] = f"{module}.{name}" if module and not module.endswith(".") else f"{module}{name}"
+            self._bind([local])
+
+
+def collect_scopes(module: cst.Module) -> ModuleInfo:
+    collector = _Collector(module)
+    module.visit(collector)
+    scopes = collector.scopes
+    for scope in scopes:
+        scope.locals -= scope.declared_global
+    return ModuleInfo(module, scopes, collector.classes, {s.node: s for s in scopes})

@@ -1,0 +1,265 @@
+"""Function summaries and the module-level fixpoint that links them.
+
+A summary says what calling a function does, in terms of its own parameters: which parameters (or
+persistent buffers) it returns, which objects it writes into, and which of its reads of stale values
+depend on what the caller passes (latent findings). Summaries are recomputed round by round until no
+summary and no module binding changes; the last round's manifest findings are the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .flow import Arg, Evidence, FlowFinding, LatentFinding, ScopeAnalysis
+from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
+from .values import (
+    EMPTY,
+    MUTABLE_KINDS,
+    NO_COND,
+    Atom,
+    Cond,
+    Kind,
+    Obj,
+    Ref,
+    Refs,
+    Rel,
+    alloc,
+    attr,
+    is_callable_obj,
+)
+
+MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class Summary:
+    returns: frozenset[Ref]
+    return_sites: frozenset[tuple[Obj, cst.CSTNode]]
+    mutates: frozenset[tuple[Obj, Cond]]
+    latent: frozenset[LatentFinding]
+
+
+@dataclass
+class ModuleResult:
+    """What the analysis of one module established; the rules turn it into diagnostics."""
+
+    info: ModuleInfo
+    findings: frozenset[FlowFinding]
+    summaries: dict[int, Summary]
+    call_evidence: dict[cst.Call, set[Evidence]]
+
+
+@dataclass
+class ModuleAnalysis:
+    info: ModuleInfo
+    summaries: dict[int, Summary] = field(default_factory=dict)
+    bindings: dict[int, dict[str, Refs]] = field(default_factory=dict)
+    kinds: dict[Obj, Kind] = field(default_factory=dict)
+    instance_class: dict[Obj, ClassInfo] = field(default_factory=dict)
+    call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
+
+    def kind(self, obj: Obj) -> Kind:
+        if is_callable_obj(obj):
+            return Kind.CALLABLE
+        return self.kinds.get(obj, Kind.UNKNOWN)
+
+    def run(self) -> ModuleResult:
+        findings: set[FlowFinding] = set()
+        for _ in range(MAX_ROUNDS):
+            changed = False
+            findings = set()
+            for scope in self.info.scopes:
+                analysis = ScopeAnalysis(self, scope)
+                analysis.run()
+                findings |= analysis.findings
+                summary = Summary(
+                    frozenset(analysis.returns),
+                    frozenset(analysis.return_sites),
+                    frozenset(analysis.mutates),
+                    frozenset(analysis.latent),
+                )
+                if self.summaries.get(scope.index) != summary:
+                    self.summaries[scope.index] = summary
+                    changed = True
+                if self.bindings.get(scope.index) != analysis.bindings:
+                    self.bindings[scope.index] = analysis.bindings
+                    changed = True
+            if not changed:
+                break
+        return ModuleResult(self.info, frozenset(findings), self.summaries, self.call_evidence)
+
+    # --- settling conditions at a call site ---------------------------------------------------
+    def subst_obj(
+        self, obj: Obj, callee: Scope, binding: dict[int, Refs], caller: ScopeAnalysis, call: cst.Call
+    ) -> list[tuple[Obj, Rel, Cond]]:
+        """An object named in the callee's terms, seen from the caller."""
+        k = obj[0]
+        if k == "param" and obj[1] == callee.index:
+            return [(r.obj, r.rel, r.cond) for r in binding.get(obj[2], EMPTY)]
+        if k == "attr":
+            out = []
+            for base, rel, cond in self.subst_obj(obj[1], callee, binding, caller, call):
+                a = attr(base, obj[2])
+                if a is not None:
+                    out.append((a, rel, cond))
+            return out
+        if k == "retbuf" and obj[1] == callee.index:
+            out = []
+            for r in binding.get(obj[2], EMPTY):
+                if r.obj[0] == "param" and r.obj[1] == caller.idx:
+                    out.append((("retbuf", caller.idx, r.obj[2]), Rel.SAME, r.cond))
+                else:
+                    for fn, self_obj in self.callables_of(r.obj):
+                        out.extend((b, Rel.SAME, r.cond) for b in self.buffers(fn, self_obj)[0])
+            return out
+        if k == "alloc" and obj[1] == callee.index:
+            fresh = alloc(caller.idx, call)
+            if obj in self.kinds:
+                self.kinds[fresh] = self.kinds[obj]
+            return [(fresh, Rel.SAME, NO_COND)]
+        return [(obj, Rel.SAME, NO_COND)]
+
+    def subst_cond(
+        self, cond: Cond, callee: Scope, binding: dict[int, Refs], caller: ScopeAnalysis, call: cst.Call
+    ) -> tuple[bool, Cond, tuple[Evidence, ...]]:
+        """Settle the callee's condition atoms with the arguments of this call.
+
+        Returns whether the condition can hold, what remains of it (now about the caller's own
+        parameters), and the evidence for the atoms that the arguments satisfied.
+        """
+        if not cond:
+            return True, NO_COND, ()
+        remaining: set[Atom] = set()
+        evidence: list[Evidence] = []
+        for atom in cond:
+            kind, scope = atom[0], atom[1]
+            if scope != callee.index:
+                remaining.add(atom)
+                continue
+            refs = binding.get(atom[2], EMPTY)
+            param_name = next((p.name for p in callee.params if p.index == atom[2]), None)
+            converted: Atom | None = None
+            satisfied = False
+            for r in refs:
+                if r.obj[0] == "param" and r.obj[1] == caller.idx:
+                    if kind in ("mutable", "array") and self.kind(r.obj) != Kind.UNKNOWN:
+                        satisfied = satisfied or self._kind_fits(kind, self.kind(r.obj))
+                    else:
+                        converted = (kind, caller.idx, r.obj[2], *atom[3:])
+                    continue
+                if kind in ("mutable", "array"):
+                    satisfied = satisfied or self._kind_fits(kind, self.kind(r.obj))
+                    continue
+                for fn, self_obj in self.callables_of(r.obj):
+                    if kind == "aliases":
+                        ev = self.alias_evidence(fn, self_obj, atom[3])
+                    else:
+                        ev = self.buffer_evidence(fn, self_obj)
+                    if ev is not None:
+                        satisfied = True
+                        evidence.append(
+                            Evidence(
+                                ev.kind,
+                                ev.scope,
+                                ev.rel,
+                                ev.returns,
+                                atom[3] if kind == "aliases" else None,
+                                call,
+                                param_name,
+                                ev.returned,
+                            )
+                        )
+            if satisfied:
+                continue
+            if converted is not None:
+                remaining.add(converted)
+                continue
+            return False, NO_COND, ()
+        return True, frozenset(remaining), tuple(evidence)
+
+    @staticmethod
+    def _kind_fits(atom_kind: str, kind: Kind) -> bool:
+        return kind in MUTABLE_KINDS if atom_kind == "mutable" else kind == Kind.ARRAY
+
+    def callables_of(self, obj: Obj) -> list[tuple[Scope, Obj | None]]:
+        if obj[0] == "func":
+            return [(self.info.scopes[obj[1]], None)]
+        if obj[0] == "bound":
+            return [(self.info.scopes[obj[1]], obj[2])]
+        cls = self.instance_class.get(obj)
+        if cls is not None:
+            method = self.info.lookup_method(cls, "__call__")
+            if method is not None:
+                return [(method, obj)]
+        return []
+
+    def alias_evidence(self, fn: Scope, self_obj: Obj | None, key: object) -> Evidence | None:
+        """Does calling ``fn`` return (a view of) the argument passed at ``key``?"""
+        summ = self.summaries.get(fn.index)
+        if summ is None:
+            return None
+        if isinstance(key, str):
+            p = fn.param_named(key)
+            k = p.index if p is not None else None
+        else:
+            positional = fn.positional_params()
+            i = int(key) + (1 if self_obj is not None else 0)  # type: ignore[call-overload]
+            k = positional[i].index if i < len(positional) else None
+        if k is None:
+            return None
+        target = ("param", fn.index, k)
+        best: Rel | None = None
+        for r in summ.returns:
+            # An "array" atom only says slicing made a view; the helper writes into the argument
+            # by index, so it is an array (or list) there. Other atoms cannot be settled here.
+            if r.obj == target and all(a[0] == "array" for a in r.cond):
+                best = r.rel if best is None else min(best, r.rel)
+        if best is None:
+            return None
+        sites = tuple(n for o, n in summ.return_sites if o == target)
+        returned = next(p.name for p in fn.params if p.index == k)
+        return Evidence("alias", fn.index, best, sites, key, None, None, returned)  # type: ignore[arg-type]
+
+    def buffers(self, fn: Scope, self_obj: Obj | None) -> tuple[set[Obj], tuple[cst.CSTNode, ...]]:
+        """Persistent objects that ``fn`` both writes into and returns (as seen by its caller)."""
+        summ = self.summaries.get(fn.index)
+        if summ is None:
+            return set(), ()
+
+        def outside(obj: Obj) -> Obj | None:
+            k = obj[0]
+            if k == "param" and obj[1] == fn.index:
+                return self_obj if (self_obj is not None and obj[2] == 0) else None
+            if k == "attr":
+                base = outside(obj[1])
+                return None if base is None else attr(base, obj[2])
+            if k in ("alloc", "retbuf") and obj[1] == fn.index:
+                return None
+            return obj
+
+        written = {outside(o) for o, c in summ.mutates if not c} - {None}
+        found: set[Obj] = set()
+        sites: list[cst.CSTNode] = []
+        for r in summ.returns:
+            if r.cond or is_callable_obj(r.obj):
+                continue
+            seen = outside(r.obj)
+            if seen is not None and seen in written:
+                found.add(seen)
+                sites.extend(n for o, n in summ.return_sites if o == r.obj)
+        return found, tuple(sites)  # type: ignore[return-value]
+
+    def buffer_evidence(self, fn: Scope, self_obj: Obj | None) -> Evidence | None:
+        found, sites = self.buffers(fn, self_obj)
+        if not found:
+            return None
+        return Evidence("buffer", fn.index, Rel.SAME, sites, None, None, None)
+
+
+def analyze_module(module: cst.Module) -> ModuleResult:
+    return ModuleAnalysis(collect_scopes(module)).run()
+
+
+__all__ = ["Arg", "ModuleAnalysis", "ModuleResult", "Summary", "analyze_module"]

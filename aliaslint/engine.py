@@ -1,0 +1,66 @@
+"""Lint one source, one file, or many: parse, analyse, run the rules, sort the diagnostics.
+
+Nothing here prints; a file that cannot be read or parsed becomes one ALI900 diagnostic so that the
+run goes on with the other files.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from .analysis.summaries import analyze_module
+from .diagnostics import Diagnostic, Location
+from .discovery import display_path
+from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, Rule
+from .rules.context import RuleContext
+
+
+def file_error(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
+    loc = Location(row, column)
+    return Diagnostic(FILE_ERROR_CODE, FILE_ERROR_NAME, message, path, loc, loc)
+
+
+def lint_source(source: bytes | str, path: str, rules: Iterable[Rule] = RULES) -> list[Diagnostic]:
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as e:
+        first = str(e.message).strip().splitlines()[0] if str(e.message).strip() else "invalid syntax"
+        return [file_error(path, f"syntax error: {first}", max(e.raw_line, 1), e.raw_column + 1)]
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
+        return [file_error(path, f"cannot decode file: {_one_line(e)}")]
+    except RecursionError:
+        return [file_error(path, "cannot parse file: nesting too deep")]
+    try:
+        result = analyze_module(module)
+    except RecursionError:
+        return [file_error(path, "cannot analyse file: nesting too deep")]
+    ctx = RuleContext(path, module, result)
+    out: list[Diagnostic] = []
+    for rule in rules:
+        out.extend(rule.check(ctx))
+    return sorted(out, key=Diagnostic.sort_key)
+
+
+def lint_file(path: str, rules: Iterable[Rule] = RULES) -> list[Diagnostic]:
+    shown = display_path(path)
+    try:
+        with open(path, "rb") as fh:
+            source = fh.read()
+    except OSError as e:
+        return [file_error(shown, f"cannot read file: {e.strerror or e}")]
+    return lint_source(source, shown, rules)
+
+
+def lint_files(paths: Iterable[str], rules: Iterable[Rule] = RULES) -> list[Diagnostic]:
+    rules = tuple(rules)
+    out: list[Diagnostic] = []
+    for path in paths:
+        out.extend(lint_file(path, rules))
+    return sorted(out, key=Diagnostic.sort_key)
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__

@@ -1,0 +1,1 @@
+"""Output formats: pure functions from diagnostics to text."""

@@ -1,0 +1,130 @@
+"""ALI001 `stale-call-result`: a stored call result aliases an array that is then modified in place.
+
+## What it does
+Finds an assignment that stores the result of a call, `fp = f(x)`, where the callee returns `x`
+itself, a view of `x` (`x.T`, `x[:]`, `x.reshape(-1)`, `np.asarray(x)`, ...) or a persistent output
+buffer, and `x` (or the buffer) is then changed in place (`x[i] = ...`, `x += h`, `out=x`, another
+call that overwrites the buffer) before the stored name is read.
+
+When the callee is a parameter (`def grad(f, x)`), the finding is reported only where some call in
+the linted code passes an aliasing callable, e.g. `grad(lin, x)` with `def lin(x): return x`.
+
+## Why is this bad
+The stored value is not a snapshot: it *is* the array, so it changes with every later write. A
+central-difference gradient then computes `(f(x) - f(x)) / (2*h)` of the same object and returns
+exactly zero, or half the true value; a Jacobian comes out with wrong columns.
+
+## Example
+```python
+def lin(x):
+    return x
+
+def grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)          # ALI001: fp is x
+        x[i] = old - h
+        fm = f(x)          # ALI001: fm is x
+        x[i] = old
+        g[i] = (fp - fm) / (2 * h)
+    return g
+
+grad(lin, np.array([0.001]))   # array([0.])
+```
+
+## Use instead
+```python
+        fp = f(x).copy()
+        ...
+        fm = f(x).copy()
+```
+or make the callee return a copy (see ALI002).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from ..analysis.flow import Evidence, FlowFinding
+from ..analysis.values import Rel
+from ..diagnostics import Diagnostic
+from .context import RuleContext
+
+CODE = "ALI001"
+NAME = "stale-call-result"
+SUMMARY = "stored call result aliases an array that is modified in place before it is read"
+
+
+def stale_call_findings(ctx: RuleContext) -> dict[tuple[cst.CSTNode, cst.BaseExpression], list[FlowFinding]]:
+    """Findings whose stored value is a call result that aliases, grouped by store."""
+    groups: dict[tuple[cst.CSTNode, cst.BaseExpression], list[FlowFinding]] = {}
+    for f in ctx.result.findings:
+        if isinstance(f.origin[1], cst.Call) and ctx.evidence_for(f):
+            groups.setdefault(f.origin, []).append(f)
+    return groups
+
+
+def _arg_text(ctx: RuleContext, call: cst.Call, key: object) -> str | None:
+    pos = 0
+    for a in call.args:
+        if a.star:
+            return None
+        if a.keyword is None:
+            if pos == key:
+                return ctx.code(a.value)
+            pos += 1
+        elif a.keyword.value == key:
+            return ctx.code(a.value)
+    return None
+
+
+def message(ctx: RuleContext, finding: FlowFinding, ev: Evidence) -> str:
+    call = finding.origin[1]
+    assert isinstance(call, cst.Call)
+    call_text = ctx.code(call)
+    fn = ctx.scope_name(ev.scope)
+    mut, read = ctx.line(finding.mutation), ctx.line(finding.read)
+    if ev.passed_at is not None:
+        who = f"`{ctx.code(call.func)}` is `{fn}` (passed at line {ctx.line(ev.passed_at)}), which"
+    else:
+        who = f"`{fn}`"
+    if ev.kind == "buffer":
+        buf = ctx.code(ev.returns[0]) if ev.returns else "its output buffer"
+        return (
+            f"result of `{call_text}` is a persistent buffer that the call at line {mut} overwrites "
+            f"before this value is read at line {read}; {who} returns `{buf}`, which it writes into"
+        )
+    arg = _arg_text(ctx, call, ev.arg) or "its argument"
+    relation = "aliases" if ev.rel == Rel.SAME else "is a view of" if ev.rel == Rel.VIEW else "may be a view of"
+    verb = {Rel.SAME: "returns its argument", Rel.VIEW: "returns a view of its argument"}.get(
+        ev.rel, "may return a view of its argument"
+    )
+    return (
+        f"result of `{call_text}` {relation} `{arg}`, which is modified in place at line {mut} "
+        f"before this value is read at line {read}; {who} {verb}"
+    )
+
+
+def pick(ctx: RuleContext, findings: list[FlowFinding]) -> FlowFinding:
+    """The clearest witness: the earliest read, then the earliest write before it."""
+    return min(findings, key=lambda f: (ctx.range(f.read)[0], ctx.range(f.mutation)[0]))
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for (store, _value), findings in stale_call_findings(ctx).items():
+        f = pick(ctx, findings)
+        ev = ctx.evidence_for(f)[0]
+        start, end = ctx.range(store)
+        related = [
+            ctx.related("modified in place here" if f.how == "inplace" else "overwritten by this call", f.mutation),
+            ctx.related("stale value read here", f.read),
+        ]
+        if ev.passed_at is not None:
+            related.append(ctx.related(f"`{ctx.scope_name(ev.scope)}` passed here", ev.passed_at))
+        for ret in ev.returns[:1]:
+            related.append(ctx.related(f"`{ctx.scope_name(ev.scope)}` returns this", ret))
+        yield Diagnostic(CODE, NAME, message(ctx, f, ev), ctx.path, start, end, tuple(related))

@@ -1,0 +1,70 @@
+"""ALI002 `returns-argument-alias`: a function returns its argument (or a view of it), and a caller
+keeps that result while the argument is modified in place.
+
+## What it does
+Reports the `return` expression (or lambda body) of a function that returns one of its array
+arguments itself, or a view of it (`x`, `x.T`, `x[:]`, `x[::2]`, `x.reshape(-1)`, `x.ravel()`,
+`np.asarray(x)`, `np.atleast_2d(x)`, `x.astype(dtype, copy=False)`, `x.squeeze()`), when that
+result reaches a stale store reported by ALI001.
+
+It is silent for functions that return their argument but whose results are never kept across an
+in-place change: returning a view is often intended.
+
+## Why is this bad
+Callers such as finite-difference helpers assume `f(x)` is a new value. When it is `x` itself,
+every result they stored changes as soon as they perturb `x`, and the derivative comes out as zero.
+
+## Example
+```python
+def lin(x):
+    return x          # ALI002
+
+def transposed(x):
+    return x.T        # ALI002 (a view)
+```
+
+## Use instead
+```python
+def lin(x):
+    return x.copy()
+```
+or copy at the call site that keeps the value (ALI001).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..analysis.values import Rel
+from ..diagnostics import Diagnostic
+from .ali001_stale_call_result import stale_call_findings
+from .context import RuleContext
+
+CODE = "ALI002"
+NAME = "returns-argument-alias"
+SUMMARY = "function returns its argument or a view of it, and a caller keeps the result across an in-place change"
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    stores: dict[object, tuple[int, str, Rel, str | None]] = {}
+    for (store, _value), findings in stale_call_findings(ctx).items():
+        line = ctx.line(store)
+        for f in findings:
+            for ev in ctx.evidence_for(f):
+                if ev.kind != "alias":
+                    continue
+                for ret in ev.returns:
+                    prev = stores.get(ret)
+                    if prev is None or line < prev[0]:
+                        stores[ret] = (line, ctx.scope_name(ev.scope), ev.rel, ev.returned)
+    for ret, (line, fn, rel, returned) in stores.items():
+        arg = f"`{returned}`" if returned else "its argument"
+        what = {Rel.SAME: f"its argument {arg} itself", Rel.VIEW: f"a view of its argument {arg}"}.get(
+            rel, f"what may be a view of its argument {arg}"
+        )
+        start, end = ctx.range(ret)  # type: ignore[arg-type]
+        msg = (
+            f"`{fn}` returns {what}, not a copy; the result stored at line {line} goes stale "
+            f"when the argument is modified in place"
+        )
+        yield Diagnostic(CODE, NAME, msg, ctx.path, start, end)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aliaslint.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MARKER = re.compile(r"#\s*error:\s*(?P<body>.*)$")
+ENTRY = re.compile(r"(?P<code>ALI\d{3})\s+col\s+(?P<col>\d+)")
+FINDING = re.compile(r"^(?P<path>.+?):(?P<row>\d+):(?P<col>\d+): (?P<code>ALI\d{3}) ")
+
+
+@dataclass
+class Result:
+    exit_code: int
+    output: str
+    stderr: str
+
+
+def run_cli(args: list[str], cwd: Path | None = None) -> Result:
+    """Run the aliaslint command in-process, as a user would from ``cwd``."""
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        r = runner.invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return Result(r.exit_code, r.stdout, r.stderr)
+
+
+def expected_markers(path: Path) -> set[tuple[str, int, int]]:
+    """The findings a fixture declares with trailing ``# error: ALI001 col 9`` comments."""
+    out = set()
+    for row, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        m = MARKER.search(line)
+        if m:
+            for e in ENTRY.finditer(m.group("body")):
+                out.add((e.group("code"), row, int(e.group("col"))))
+    return out
+
+
+def reported(output: str) -> set[tuple[str, int, int]]:
+    out = set()
+    for line in output.splitlines():
+        m = FINDING.match(line)
+        if m:
+            out.add((m.group("code"), int(m.group("row")), int(m.group("col"))))
+    return out
+
+
+@pytest.fixture
+def cli():
+    return run_cli
