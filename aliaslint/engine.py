@@ -6,6 +6,7 @@ run goes on with the other files.
 
 from __future__ import annotations
 
+import ast
 from typing import Iterable
 
 import libcst as cst
@@ -26,8 +27,7 @@ def lint_source(source: bytes | str, path: str, rules: Iterable[Rule] = RULES) -
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as e:
-        first = str(e.message).strip().splitlines()[0] if str(e.message).strip() else "invalid syntax"
-        return [file_error(path, f"syntax error: {first}", max(e.raw_line, 1), e.raw_column + 1)]
+        return [_syntax_error(source, path, e)]
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
         return [file_error(path, f"cannot decode file: {_one_line(e)}")]
     except RecursionError:
@@ -59,6 +59,23 @@ def lint_files(paths: Iterable[str], rules: Iterable[Rule] = RULES) -> list[Diag
     for path in paths:
         out.extend(lint_file(path, rules))
     return sorted(out, key=Diagnostic.sort_key)
+
+
+def _syntax_error(source: bytes | str, path: str, e: cst.ParserSyntaxError) -> Diagnostic:
+    """One line for a file LibCST cannot parse, placed where CPython places it when it agrees.
+
+    LibCST's parser often points past the real error; CPython's message and position are the ones
+    users know from running their code.
+    """
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as se:
+        if se.lineno:
+            return file_error(path, f"syntax error: {se.msg}", se.lineno, max(se.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first = " ".join(str(e.message).split()) or "invalid syntax"
+    return file_error(path, f"syntax error: {first}", max(e.raw_line, 1), e.raw_column + 1)
 
 
 def _one_line(e: BaseException) -> str:

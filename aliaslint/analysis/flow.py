@@ -140,6 +140,7 @@ class ScopeAnalysis:
         self.findings: set[FlowFinding] = set()
         self.bindings: dict[str, Refs] = {}
         self._shadow: list[set[str]] = []
+        self.in_states: dict[int, State] = {}
 
     # --- driver -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -170,6 +171,7 @@ class ScopeAnalysis:
         for b in order:
             if b in ins:
                 self._block(b, ins[b].copy())
+        self.in_states = ins
 
     def _initial_state(self) -> State:
         st = State()

@@ -1,0 +1,196 @@
+"""Unit tests of the alias model: the CFG, NumPy's view/copy relations, summaries."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from aliaslint.analysis.cfg import build_function_cfg
+from aliaslint.analysis.flow import ScopeAnalysis
+from aliaslint.analysis.scopes import collect_scopes
+from aliaslint.analysis.summaries import ModuleAnalysis, analyze_module
+from aliaslint.analysis.values import Rel
+
+
+def exit_refs(body: str, name: str, params: str = "x") -> set[tuple[str, Rel]]:
+    """What ``name`` refers to at the end of ``def f(<params>): <body>``, as (object kind, relation)."""
+    src = "import numpy as np\nfrom numpy import asarray as aa\nimport numpy\n\n"
+    src += f"def f({params}):\n" + textwrap.indent(textwrap.dedent(body), "    ") + "\n"
+    mod = ModuleAnalysis(collect_scopes(cst.parse_module(src)))
+    mod.run()
+    scope = mod.info.scopes[1]
+    analysis = ScopeAnalysis(mod, scope)
+    analysis.run()
+    st = analysis.in_states[scope.cfg.exit]
+    return {(f"{r.obj[0]}{r.obj[2]}" if r.obj[0] == "param" else r.obj[0], r.rel) for r in st.env.get(name, ())}
+
+
+X_SAME = {("param0", Rel.SAME)}
+X_VIEW = {("param0", Rel.VIEW)}
+X_MAYBE = {("param0", Rel.MAYBE_VIEW)}
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        ("x", X_SAME),
+        ("np.asarray(x)", X_SAME),
+        ("numpy.asarray(x)", X_SAME),
+        ("aa(x)", X_SAME),
+        ("np.asarray(x, dtype=float)", X_MAYBE),
+        ("np.array(x, copy=False)", X_SAME),
+        ("x.T", X_VIEW),
+        ("x[:]", X_VIEW),
+        ("x[::2]", X_VIEW),
+        ("x[..., 0]", X_VIEW),
+        ("x[None]", X_VIEW),
+        ("x.transpose()", X_VIEW),
+        ("x.squeeze()", X_VIEW),
+        ("np.atleast_2d(x)", X_VIEW),
+        ("np.swapaxes(x, 0, 1)", X_VIEW),
+        ("x.reshape(-1)", X_MAYBE),
+        ("x.ravel()", X_MAYBE),
+        ("np.ravel(x)", X_MAYBE),
+        ("x.astype(np.float64, copy=False)", X_MAYBE),
+        ("x.T[1:]", X_VIEW),
+        ("x if x.ndim else x.T", X_SAME | X_VIEW),
+    ],
+)
+def test_alias_relations(expr, expected):
+    assert exit_refs(f"y = {expr}", "y") == expected
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x.copy()", "np.copy(x)", "np.array(x)", "x.flatten()", "x.astype(np.float32)", "x + 0", "x * 2",
+        "-x", "x[[0, 1]]", "x[x > 0]", "float(x[0])", "x.sum()", "x.tolist()", "np.sort(x)", "x[0]", "x[i]",
+        "np.concatenate([x, x])", "list(x)", "copy.deepcopy(x)",
+    ],
+)
+def test_fresh_values_alias_nothing(expr):
+    assert not any(kind == "param0" for kind, _ in exit_refs(f"i = 0\ny = {expr}", "y"))
+
+
+def test_rebinding_replaces_the_alias():
+    assert exit_refs("y = x\ny = x + 1", "y") == {("alloc", Rel.SAME)}
+
+
+def test_branches_join():
+    assert exit_refs("if x.ndim:\n    y = x.T\nelse:\n    y = x.copy()", "y") == X_VIEW | {("alloc", Rel.SAME)}
+
+
+def test_loop_carried_binding_reaches_the_loop_head():
+    # y is bound at the end of one iteration and seen at the start of the next.
+    src = """
+import numpy as np
+
+def f(x, n):
+    y = None
+    for _ in range(n):
+        if y is not None:
+            z = y
+        y = x.T
+    return z
+"""
+    result = analyze_module(cst.parse_module(src))
+    returns = result.summaries[1].returns
+    assert {(r.obj[0], r.obj[2], r.rel) for r in returns} == {("param", 0, Rel.VIEW)}
+
+
+def test_cfg_has_back_edges_for_loops_and_breaks():
+    body = cst.parse_module("while c:\n    if d:\n        break\n    e()\nf()\n").body
+    cfg = build_function_cfg(body)
+    order = cfg.order()
+    back = [(b, s) for b in order for s in cfg.blocks[b].succs if order.index(s) <= order.index(b)]
+    assert back, "a while loop needs a back edge"
+    assert cfg.exit in order
+
+
+def test_cfg_covers_try_with_match_and_returns():
+    src = textwrap.dedent(
+        """
+        try:
+            a = 1
+        except ValueError as e:
+            b = e
+        else:
+            c = 2
+        finally:
+            d = 3
+        with open(p) as fh:
+            g = fh
+        match v:
+            case [x, *rest]:
+                h = x
+            case {"k": y}:
+                h = y
+        return h
+        """
+    )
+    cfg = build_function_cfg(cst.parse_module(src).body)
+    kinds = [k for b in cfg.blocks for k, _ in b.instrs]
+    assert kinds.count("name") >= 4  # e, x, rest, y
+    assert "with" in kinds
+
+
+def test_summary_records_returned_and_mutated_parameters():
+    src = """
+import numpy as np
+
+def view_of(a, b):
+    return b[1:]
+
+def bump(v, i):
+    v[i] += 1.0
+
+class M:
+    def __init__(self):
+        self.out = np.zeros(3)
+
+    def f(self, x):
+        np.multiply(x, 2.0, out=self.out)
+        return self.out
+"""
+    result = analyze_module(cst.parse_module(src))
+    by_name = {s.name: s.index for s in result.info.scopes}
+    view_of = result.summaries[by_name["view_of"]]
+    assert {(r.obj[2], r.rel) for r in view_of.returns} == {(1, Rel.VIEW)}
+    bump = result.summaries[by_name["bump"]]
+    assert {o for o, _ in bump.mutates} == {("param", by_name["bump"], 0)}
+    f = result.summaries[by_name["M.f"]]
+    out = ("attr", ("param", by_name["M.f"], 0), "out")
+    assert {r.obj for r in f.returns} == {out}
+    assert (out, frozenset()) in f.mutates
+
+
+def test_latent_finding_waits_for_a_call_site():
+    src = """
+def grad(f, x, h):
+    fp = f(x)
+    x[0] += h
+    return fp - f(x)
+"""
+    result = analyze_module(cst.parse_module(src))
+    assert not result.findings
+    latent = result.summaries[1].latent
+    assert len(latent) == 1
+    (lf,) = latent
+    assert {a[0] for a in lf.cond} == {"aliases"}
+
+
+def test_call_site_with_a_copying_callable_settles_nothing():
+    src = """
+def grad(f, x, h):
+    fp = f(x)
+    x[0] += h
+    return fp - f(x)
+
+def sq(x):
+    return x ** 2
+
+grad(sq, [1.0], 1e-6)
+"""
+    assert not analyze_module(cst.parse_module(src)).findings
