@@ -34,12 +34,14 @@ def lint_source(source: bytes | str, path: str, rules: Iterable[Rule] = RULES) -
         return [file_error(path, "cannot parse file: nesting too deep")]
     try:
         result = analyze_module(module)
+        ctx = RuleContext(path, module, result)
+        out: list[Diagnostic] = []
+        for rule in rules:
+            out.extend(rule.check(ctx))
     except RecursionError:
         return [file_error(path, "cannot analyse file: nesting too deep")]
-    ctx = RuleContext(path, module, result)
-    out: list[Diagnostic] = []
-    for rule in rules:
-        out.extend(rule.check(ctx))
+    except Exception as e:  # a bug in aliaslint must not stop the run over the other files
+        return [file_error(path, f"internal error while analysing this file ({type(e).__name__}: {_one_line(e)})")]
     return sorted(out, key=Diagnostic.sort_key)
 
 

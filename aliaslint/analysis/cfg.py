@@ -13,6 +13,8 @@ from typing import Sequence
 
 import libcst as cst
 
+from .walk import Walker
+
 # Instruction kinds.
 SMALL = "small"  # node: a small statement (Assign, AugAssign, Expr, Return, ...)
 EVAL = "eval"  # node: an expression evaluated for its reads and effects
@@ -216,7 +218,7 @@ class _Builder:
 def _pattern_names(pattern: cst.CSTNode) -> list[cst.Name]:
     names: list[cst.Name] = []
 
-    class _Collect(cst.CSTVisitor):
+    class _Collect(Walker):
         def visit_MatchAs(self, node: cst.MatchAs) -> None:
             if node.name is not None:
                 names.append(node.name)
@@ -229,7 +231,7 @@ def _pattern_names(pattern: cst.CSTNode) -> list[cst.Name]:
             if node.rest is not None:
                 names.append(node.rest)
 
-    pattern.visit(_Collect())
+    _Collect().walk(pattern)
     return names
 
 

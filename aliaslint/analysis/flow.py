@@ -19,6 +19,7 @@ import libcst as cst
 from . import numpy_model as npm
 from .cfg import DEF, EVAL, FOR_BIND, NAME_BIND, RETURN_EXPR, SMALL, WITH_BIND
 from .scopes import Scope, dotted_name, target_names
+from .walk import children
 from .values import (
     EMPTY,
     MUTABLE_KINDS,
@@ -117,6 +118,16 @@ _ARRAY_ANNOTATIONS = ("ndarray", "NDArray", "ArrayLike")
 _MAX_VISITS_PER_BLOCK = 60
 
 
+def _mentions(expr: cst.CSTNode, names: tuple[str, ...]) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value in names
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in names or _mentions(expr.value, names)
+    if isinstance(expr, cst.SimpleString):
+        return any(n in expr.value for n in names)
+    return any(_mentions(c, names) for c in children(expr))
+
+
 def _root_name(expr: cst.BaseExpression) -> str | None:
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
         expr = expr.value
@@ -132,7 +143,7 @@ class ScopeAnalysis:
         self.mod = mod
         self.scope = scope
         self.idx = scope.index
-        self.collect = False
+        self.collect = True  # findings from partial states recur in the final ones, so collect as we go
         self.returns: set[Ref] = set()
         self.return_sites: set[tuple[Obj, cst.CSTNode]] = set()
         self.mutates: set[tuple[Obj, Cond]] = set()
@@ -167,10 +178,6 @@ class ScopeAnalysis:
                 if s not in queued:
                     queued.add(s)
                     heapq.heappush(heap, rank[s])
-        self.collect = True
-        for b in order:
-            if b in ins:
-                self._block(b, ins[b].copy())
         self.in_states = ins
 
     def _initial_state(self) -> State:
@@ -181,7 +188,7 @@ class ScopeAnalysis:
             if p.index == 0 and self.scope.is_bound_method and self.scope.cls is not None:
                 self.mod.kinds[obj] = Kind.INSTANCE
                 self.mod.instance_class[obj] = self.scope.cls
-            elif p.annotation is not None and any(a in cst.Module([]).code_for_node(p.annotation) for a in _ARRAY_ANNOTATIONS):
+            elif p.annotation is not None and _mentions(p.annotation, _ARRAY_ANNOTATIONS):
                 self.mod.kinds[obj] = Kind.ARRAY
         return st
 
@@ -409,10 +416,11 @@ class ScopeAnalysis:
         return frozenset({Ref(obj, Rel.SAME, NO_COND)})
 
     def _eval_children(self, node: cst.CSTNode, st: State) -> None:
-        for child in node.children:
+        """Evaluate every expression under ``node`` (for its reads), without entering statements."""
+        for child in _expression_children(node, self.mod.children):
             if isinstance(child, cst.BaseExpression):
                 self.eval(child, st)
-            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
+            else:
                 self._eval_children(child, st)
 
     def _name_refs(self, name: str, st: State) -> Refs:
@@ -422,7 +430,7 @@ class ScopeAnalysis:
         p = scope.parent
         while p is not None:
             if p.is_module or name in p.locals:
-                return self.mod.bindings.get(p.index, {}).get(name, EMPTY)
+                return self.mod.scope_bindings(p.index).get(name, EMPTY)
             p = p.parent
         return EMPTY
 
@@ -505,7 +513,7 @@ class ScopeAnalysis:
                     self.eval(c.iter, st)
                 first = False
                 for cond in c.ifs:
-                    self.eval(cond.search, st)
+                    self.eval(cond.test, st)
                 c = c.inner_for_in
             if isinstance(e, cst.DictComp):
                 self.eval(e.key, st)
@@ -708,7 +716,7 @@ class ScopeAnalysis:
         """Apply a module function's summary at this call."""
         mod = self.mod
         callee = mod.info.scopes[callee_index]
-        summ = mod.summaries.get(callee_index)
+        summ = mod.summary(callee_index)
         if summ is None:
             return self._fresh(call, Kind.UNKNOWN)
         binding, arg_of = bind_args(callee, args, self_obj)
@@ -734,7 +742,14 @@ class ScopeAnalysis:
             ok, cond, _ = mod.subst_cond(c, callee, binding, self, call)
             if ok:
                 targets = [(o, cond | oc) for o, _, oc in mod.subst_obj(obj, callee, binding, self, call)]
-                self._mutate(st, targets, call, "inplace", None)
+                # Writing into an argument through a call is a write through the argument's name.
+                r = root(obj)
+                via = None
+                if r[0] == "param" and r[1] == callee_index and r[2] in arg_of:
+                    via = _root_name(_arg_expr(call, arg_of[r[2]]))
+                elif r[0] == "param" and r[1] == callee_index and self_obj is not None and isinstance(call.func, cst.Attribute):
+                    via = _root_name(call.func.value)
+                self._mutate(st, targets, call, "inplace", via)
         if self.collect:
             for lf in summ.latent:
                 ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
@@ -747,6 +762,49 @@ class ScopeAnalysis:
                 else:
                     self.findings.add(FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,)))
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
+
+
+_LEAVES = (
+    cst.BaseSuite, cst.BaseStatement, cst.BaseParenthesizableWhitespace, cst.Comma, cst.BaseBinaryOp,
+    cst.BaseUnaryOp, cst.BaseCompOp, cst.BaseBooleanOp, cst.BaseAugOp, cst.AssignEqual, cst.Colon,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+    cst.RightCurlyBrace, cst.Newline, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment, cst.Dot,
+)
+
+
+def _expression_children(node: cst.CSTNode, cache: dict[cst.CSTNode, tuple[cst.CSTNode, ...]]) -> tuple[cst.CSTNode, ...]:
+    """The children worth descending into; LibCST's ``children`` runs a visitor, so common shapes
+    are spelled out here and the rest is computed once per node."""
+    if isinstance(node, (cst.Arg, cst.Element, cst.StarredElement)):
+        return (node.value,)
+    if isinstance(node, cst.SubscriptElement):
+        return (node.slice,)
+    if isinstance(node, cst.Index):
+        return (node.value,)
+    if isinstance(node, cst.Slice):
+        return tuple(x for x in (node.lower, node.upper, node.step) if x is not None)
+    if isinstance(node, cst.UnaryOperation):
+        return (node.expression,)
+    if isinstance(node, cst.Comparison):
+        return (node.left, *(c.comparator for c in node.comparisons))
+    cached = cache.get(node)
+    if cached is None:
+        cached = tuple(c for c in children(node) if not isinstance(c, _LEAVES))
+        cache[node] = cached
+    return cached
+
+
+def _arg_expr(call: cst.Call, key: ArgKey) -> cst.BaseExpression:
+    pos = 0
+    for a in call.args:
+        if a.keyword is not None:
+            if a.keyword.value == key:
+                return a.value
+        elif not a.star:
+            if pos == key:
+                return a.value
+            pos += 1
+    return call.func
 
 
 def bind_args(callee: Scope, args: list[Arg], self_obj: Obj | None) -> tuple[dict[int, Refs], dict[int, ArgKey]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .cfg import CFG, build_function_cfg, build_lambda_cfg
+from .walk import Walker
 
 
 @dataclass(eq=False)
@@ -145,7 +146,7 @@ def _params_of(params: cst.Parameters) -> list[Param]:
     return out
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(Walker):
     def __init__(self, module: cst.Module) -> None:
         self.scopes: list[Scope] = [Scope(0, module, "<module>", None)]
         self.classes: list[ClassInfo] = []
@@ -296,7 +297,7 @@ class _Collector(cst.CSTVisitor):
 
 def collect_scopes(module: cst.Module) -> ModuleInfo:
     collector = _Collector(module)
-    module.visit(collector)
+    collector.walk(module)
     scopes = collector.scopes
     for scope in scopes:
         scope.locals -= scope.declared_global

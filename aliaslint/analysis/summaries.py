@@ -8,6 +8,7 @@ summary and no module binding changes; the last round's manifest findings are th
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -59,36 +60,63 @@ class ModuleAnalysis:
     kinds: dict[Obj, Kind] = field(default_factory=dict)
     instance_class: dict[Obj, ClassInfo] = field(default_factory=dict)
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
+    children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
+    _current: int | None = None
+    _summary_readers: dict[int, set[int]] = field(default_factory=dict)
+    _binding_readers: dict[int, set[int]] = field(default_factory=dict)
 
     def kind(self, obj: Obj) -> Kind:
         if is_callable_obj(obj):
             return Kind.CALLABLE
         return self.kinds.get(obj, Kind.UNKNOWN)
 
+    def summary(self, index: int) -> Summary | None:
+        """A function's summary, remembering that the scope being analysed depends on it."""
+        if self._current is not None:
+            self._summary_readers.setdefault(index, set()).add(self._current)
+        return self.summaries.get(index)
+
+    def scope_bindings(self, index: int) -> dict[str, Refs]:
+        if self._current is not None:
+            self._binding_readers.setdefault(index, set()).add(self._current)
+        return self.bindings.get(index, {})
+
     def run(self) -> ModuleResult:
-        findings: set[FlowFinding] = set()
-        for _ in range(MAX_ROUNDS):
-            changed = False
-            findings = set()
-            for scope in self.info.scopes:
-                analysis = ScopeAnalysis(self, scope)
-                analysis.run()
-                findings |= analysis.findings
-                summary = Summary(
-                    frozenset(analysis.returns),
-                    frozenset(analysis.return_sites),
-                    frozenset(analysis.mutates),
-                    frozenset(analysis.latent),
-                )
-                if self.summaries.get(scope.index) != summary:
-                    self.summaries[scope.index] = summary
-                    changed = True
-                if self.bindings.get(scope.index) != analysis.bindings:
-                    self.bindings[scope.index] = analysis.bindings
-                    changed = True
-            if not changed:
-                break
-        return ModuleResult(self.info, frozenset(findings), self.summaries, self.call_evidence)
+        """Analyse every scope, then again only those whose inputs changed, to a fixpoint."""
+        scopes = self.info.scopes
+        queue = deque(range(len(scopes)))
+        queued = set(queue)
+        runs: dict[int, int] = {}
+        findings: dict[int, frozenset[FlowFinding]] = {}
+        while queue:
+            index = queue.popleft()
+            queued.discard(index)
+            runs[index] = runs.get(index, 0) + 1
+            if runs[index] > MAX_ROUNDS:
+                continue  # a safety net for pathological recursion between summaries
+            self._current = index
+            analysis = ScopeAnalysis(self, scopes[index])
+            analysis.run()
+            self._current = None
+            findings[index] = frozenset(analysis.findings)
+            summary = Summary(
+                frozenset(analysis.returns),
+                frozenset(analysis.return_sites),
+                frozenset(analysis.mutates),
+                frozenset(analysis.latent),
+            )
+            woken: set[int] = set()
+            if self.summaries.get(index) != summary:
+                self.summaries[index] = summary
+                woken |= self._summary_readers.get(index, set())
+            if self.bindings.get(index) != analysis.bindings:
+                self.bindings[index] = analysis.bindings
+                woken |= self._binding_readers.get(index, set())
+            for w in sorted(woken - queued):
+                queued.add(w)
+                queue.append(w)
+        all_findings = frozenset().union(*findings.values()) if findings else frozenset()
+        return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence)
 
     # --- settling conditions at a call site ---------------------------------------------------
     def subst_obj(
@@ -197,7 +225,7 @@ class ModuleAnalysis:
 
     def alias_evidence(self, fn: Scope, self_obj: Obj | None, key: object) -> Evidence | None:
         """Does calling ``fn`` return (a view of) the argument passed at ``key``?"""
-        summ = self.summaries.get(fn.index)
+        summ = self.summary(fn.index)
         if summ is None:
             return None
         if isinstance(key, str):
@@ -224,7 +252,7 @@ class ModuleAnalysis:
 
     def buffers(self, fn: Scope, self_obj: Obj | None) -> tuple[set[Obj], tuple[cst.CSTNode, ...]]:
         """Persistent objects that ``fn`` both writes into and returns (as seen by its caller)."""
-        summ = self.summaries.get(fn.index)
+        summ = self.summary(fn.index)
         if summ is None:
             return set(), ()
 

@@ -1,0 +1,78 @@
+"""Fast read-only traversal of LibCST trees.
+
+LibCST's own ``visit`` and ``children`` rebuild nodes as they go (they serve transformers too),
+which costs more than parsing. Reading the dataclass fields directly is several times cheaper.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Iterator
+
+import libcst as cst
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+# Fields that never hold code: whitespace, punctuation and the like.
+_SKIP = frozenset(
+    {
+        "whitespace_before", "whitespace_after", "whitespace_after_func", "whitespace_before_args",
+        "whitespace_after_star", "whitespace_after_arg", "whitespace_before_colon", "whitespace_after_colon",
+        "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "semicolon", "equal",
+        "leading_lines", "lines_after_decorators", "trailing_whitespace", "header", "footer",
+        "whitespace_before_params", "whitespace_after_def", "whitespace_after_async",
+        "whitespace_after_lambda", "whitespace_after_name", "whitespace_after_in", "whitespace_before_in",
+        "whitespace_after_for", "whitespace_before_if", "whitespace_after_if", "whitespace_after_at",
+        "whitespace_after_import", "whitespace_after_from", "whitespace_after_walrus",
+        "whitespace_before_walrus", "whitespace_after_as", "whitespace_before_as", "whitespace_after_with",
+        "whitespace_before_expression", "whitespace_after_return", "whitespace_after_del",
+        "whitespace_after_assert", "whitespace_after_raise", "whitespace_after_global",
+        "whitespace_after_nonlocal", "whitespace_after_match", "whitespace_after_case",
+        "whitespace_after_class", "whitespace_after_await", "whitespace_after_yield",
+        "whitespace_after_else", "whitespace_after_elif", "whitespace_after_except",
+        "whitespace_after_finally", "whitespace_after_try", "whitespace_after_while", "whitespace_after_lambda",
+        "whitespace_after_indicator", "whitespace_before_indicator", "whitespace_after_star_arg",
+        "indent", "newline", "operator", "dot", "colon", "arrow", "star_tok", "encoding",
+        "default_newline", "default_indent", "has_trailing_newline",
+    }
+)
+
+
+def _fields(t: type) -> tuple[str, ...]:
+    names = _FIELDS.get(t)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(t) if f.name not in _SKIP)
+        _FIELDS[t] = names
+    return names
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in _fields(type(node)):
+        value: Any = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            if not isinstance(value, (cst.BaseParenthesizableWhitespace, cst.Comma)):
+                yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+class Walker:
+    """Calls ``visit_<Type>`` before and ``leave_<Type>`` after a node's children, if defined."""
+
+    _dispatch: dict[type, tuple[Callable[..., Any] | None, Callable[..., Any] | None]]
+
+    def walk(self, node: cst.CSTNode) -> None:
+        table = self.__dict__.setdefault("_dispatch", {})
+        t = type(node)
+        entry = table.get(t)
+        if entry is None:
+            entry = (getattr(self, f"visit_{t.__name__}", None), getattr(self, f"leave_{t.__name__}", None))
+            table[t] = entry
+        visit, leave = entry
+        if visit is not None and visit(node) is False:
+            return
+        for child in children(node):
+            self.walk(child)
+        if leave is not None:
+            leave(node)
