@@ -7,6 +7,7 @@ run goes on with the other files.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Iterable
 
 import libcst as cst
@@ -14,6 +15,7 @@ import libcst as cst
 from .analysis.summaries import analyze_module
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
+from .fixes import FixError, atomic_write, decode, encode, fix_text, unified_diff
 from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, Rule
 from .rules.context import RuleContext
 
@@ -61,6 +63,48 @@ def lint_files(paths: Iterable[str], rules: Iterable[Rule] = RULES) -> list[Diag
     for path in paths:
         out.extend(lint_file(path, rules))
     return sorted(out, key=Diagnostic.sort_key)
+
+
+@dataclass
+class FileOutcome:
+    """What fixing one file did: the diagnostics left, how many fixes, the diff, or an error."""
+
+    diagnostics: list[Diagnostic]
+    fixed: int = 0
+    diff: str = ""
+    error: str | None = None
+
+
+def fix_file(path: str, rules: Iterable[Rule] = RULES, unsafe: bool = False, write: bool = True) -> FileOutcome:
+    """Fix one file in place (``write``) or only compute the diff; never leave it half written."""
+    rules = tuple(rules)
+    shown = display_path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as e:
+        return FileOutcome([file_error(shown, f"cannot read file: {e.strerror or e}")])
+    try:
+        decoded = decode(raw)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return FileOutcome(lint_source(raw, shown, rules))
+
+    def lint(text: str) -> list[Diagnostic]:
+        return lint_source(text, shown, rules)
+
+    try:
+        result = fix_text(decoded.text, lint, unsafe)
+    except FixError as e:
+        return FileOutcome(lint(decoded.text), error=str(e))
+    if result.fixed == 0:
+        return FileOutcome(result.remaining)
+    if not write:
+        return FileOutcome(result.remaining, result.fixed, unified_diff(decoded.text, result.text, shown))
+    try:
+        atomic_write(path, encode(result.text, decoded.encoding))
+    except FixError as e:
+        return FileOutcome(lint(decoded.text), error=str(e))
+    return FileOutcome(result.remaining, result.fixed)
 
 
 def _syntax_error(source: bytes | str, path: str, e: cst.ParserSyntaxError) -> Diagnostic:

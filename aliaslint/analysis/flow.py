@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 ArgKey = Union[int, str]
 Origin = tuple[cst.CSTNode, cst.BaseExpression]  # (store statement, stored expression)
-Fact = tuple[Origin, cst.CSTNode, str, Cond]  # (origin, mutation site, how, condition)
+Fact = tuple[Origin, cst.CSTNode, str, Cond, Obj]  # (origin, mutation site, how, condition, object)
 Arg = tuple[Union[str, None], str, Refs]  # (keyword, star, refs)
 
 
@@ -70,6 +70,7 @@ class LatentFinding:
     cond: Cond
     evidence: tuple[Evidence, ...]
     chain: tuple[cst.Call, ...]
+    obj: Obj  # the object that went stale, in this function's terms
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class FlowFinding:
     read: cst.CSTNode
     evidence: tuple[Evidence, ...]
     chain: tuple[cst.Call, ...]  # call sites, innermost first, that made it manifest
+    kind: Kind = Kind.UNKNOWN  # what is known of the aliased object's type (decides fix safety)
 
 
 class State:
@@ -152,6 +154,7 @@ class ScopeAnalysis:
         self.bindings: dict[str, Refs] = {}
         self._shadow: list[set[str]] = []
         self.in_states: dict[int, State] = {}
+        self.uncopyable_return = False
 
     # --- driver -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -357,11 +360,12 @@ class ScopeAnalysis:
 
     def _return(self, expr: cst.BaseExpression, st: State) -> None:
         refs = self.eval(expr, st)
-        if self.collect:
-            for r in refs:
-                if is_callable_obj(r.obj) or self._visible(r.obj):
-                    self.returns.add(r)
-                    self.return_sites.add((r.obj, expr))
+        if not refs or any(not self._visible(r.obj) and self.mod.kind(r.obj) not in MUTABLE_KINDS for r in refs):
+            self.uncopyable_return = True  # e.g. a float: `.copy()` on this function's result could raise
+        for r in refs:
+            if is_callable_obj(r.obj) or self._visible(r.obj):
+                self.returns.add(r)
+                self.return_sites.add((r.obj, expr))
 
     # --- the heart: mutation and reads --------------------------------------------------------
     def _visible(self, obj: Obj) -> bool:
@@ -391,7 +395,7 @@ class ScopeAnalysis:
                 if conds:
                     for c in conds:
                         for o in origins:
-                            new.append((o, site, how, r.cond | c))
+                            new.append((o, site, how, r.cond | c, r.obj))
             if new:
                 cur = st.stale.get(name)
                 st.stale[name] = frozenset(new) if cur is None else cur | frozenset(new)
@@ -402,11 +406,11 @@ class ScopeAnalysis:
         facts = st.stale.get(node.value)
         if not facts:
             return
-        for origin, site, how, cond in facts:
+        for origin, site, how, cond, obj in facts:
             if not cond:
-                self.findings.add(FlowFinding(origin, site, how, node, (), ()))
+                self.findings.add(FlowFinding(origin, site, how, node, (), (), self.mod.kind(obj)))
             elif all(atom[1] == self.idx for atom in cond):
-                self.latent.add(LatentFinding(origin, site, how, node, cond, (), ()))
+                self.latent.add(LatentFinding(origin, site, how, node, cond, (), (), obj))
 
     # --- expressions --------------------------------------------------------------------------
     def _fresh(self, node: cst.CSTNode, kind: Kind) -> Refs:
@@ -755,12 +759,18 @@ class ScopeAnalysis:
                 ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
                 if not ok:
                     continue
+                objs = [o for o, _, _ in mod.subst_obj(lf.obj, callee, binding, self, call)]
                 if cond:
+                    obj = objs[0] if len(objs) == 1 else lf.obj
                     self.latent.add(
-                        LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,))
+                        LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,), obj)
                     )
                 else:
-                    self.findings.add(FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,)))
+                    kinds = {mod.kind(o) for o in objs} - {Kind.UNKNOWN}
+                    kind = kinds.pop() if len(kinds) == 1 else Kind.UNKNOWN
+                    self.findings.add(
+                        FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,), kind)
+                    )
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
 
 

@@ -40,6 +40,7 @@ class Summary:
     return_sites: frozenset[tuple[Obj, cst.CSTNode]]
     mutates: frozenset[tuple[Obj, Cond]]
     latent: frozenset[LatentFinding]
+    uncopyable_return: bool = False  # some return value may lack `.copy()` (a scalar, None, ...)
 
 
 @dataclass
@@ -104,6 +105,7 @@ class ModuleAnalysis:
                 frozenset(analysis.return_sites),
                 frozenset(analysis.mutates),
                 frozenset(analysis.latent),
+                analysis.uncopyable_return,
             )
             woken: set[int] = set()
             if self.summaries.get(index) != summary:

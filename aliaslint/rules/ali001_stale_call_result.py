@@ -41,6 +41,14 @@ grad(lin, np.array([0.001]))   # array([0.])
         fm = f(x).copy()
 ```
 or make the callee return a copy (see ALI002).
+
+## Fix safety
+The fix appends `.copy()` to the stored call. It is **safe** when the stored value is known to be
+an ndarray, list or dict (an array built in the linted code, or a NumPy view), since all of those
+have `.copy()` and the copy keeps exactly the value the code meant to keep. It is **unsafe** when
+the aliased object's type is unknown (it might lack `.copy()`), and **display-only** when the
+callee may also return something without `.copy()` (a scalar, `None`): the fix must never make
+code raise where it did not.
 """
 
 from __future__ import annotations
@@ -50,9 +58,10 @@ from typing import Iterator
 import libcst as cst
 
 from ..analysis.flow import Evidence, FlowFinding
-from ..analysis.values import Rel
+from ..analysis.values import MUTABLE_KINDS, Rel
 from ..diagnostics import Diagnostic
 from .context import RuleContext
+from .copy_fix import copy_fix
 
 CODE = "ALI001"
 NAME = "stale-call-result"
@@ -127,4 +136,15 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             related.append(ctx.related(f"`{ctx.scope_name(ev.scope)}` passed here", ev.passed_at))
         for ret in ev.returns[:1]:
             related.append(ctx.related(f"`{ctx.scope_name(ev.scope)}` returns this", ret))
-        yield Diagnostic(CODE, NAME, message(ctx, f, ev), ctx.path, start, end, tuple(related))
+        fix = copy_fix(ctx, f.origin[1], applicability(ctx, f, ev))
+        yield Diagnostic(CODE, NAME, message(ctx, f, ev), ctx.path, start, end, tuple(related), fix)
+
+
+def applicability(ctx: RuleContext, finding: FlowFinding, ev: Evidence) -> str:
+    """Safe when the stored value is known to have `.copy()`; never a fix that can raise."""
+    summary = ctx.result.summaries.get(ev.scope)
+    if summary is None or summary.uncopyable_return:
+        return "display-only"  # the callee may also return a scalar or None
+    if finding.kind in MUTABLE_KINDS or ev.rel != Rel.SAME:
+        return "safe"  # an array, list or dict, or a NumPy view: all have `.copy()`
+    return "unsafe"  # a mutable object of unknown type: it may have no `.copy()`

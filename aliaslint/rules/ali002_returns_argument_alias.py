@@ -29,6 +29,11 @@ def lin(x):
     return x.copy()
 ```
 or copy at the call site that keeps the value (ALI001).
+
+## Fix safety
+The fix appends `.copy()` to the returned expression (`return x` -> `return x.copy()`, `return x.T`
+-> `return x.T.copy()`). It is **unsafe**: it changes the function for every caller, costs a copy on
+every call, and raises if some caller passes a value without `.copy()` (a Python float).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from ..analysis.values import Rel
 from ..diagnostics import Diagnostic
 from .ali001_stale_call_result import stale_call_findings
 from .context import RuleContext
+from .copy_fix import copy_fix
 
 CODE = "ALI002"
 NAME = "returns-argument-alias"
@@ -67,4 +73,4 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             f"`{fn}` returns {what}, not a copy; the result stored at line {line} goes stale "
             f"when the argument is modified in place"
         )
-        yield Diagnostic(CODE, NAME, msg, ctx.path, start, end)
+        yield Diagnostic(CODE, NAME, msg, ctx.path, start, end, (), copy_fix(ctx, ret, "unsafe"))  # type: ignore[arg-type]
