@@ -69,11 +69,20 @@ def applicable(d: Diagnostic, unsafe: bool) -> bool:
 
 
 def choose_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool) -> list[Diagnostic]:
-    """Fixes whose edits touch no other chosen fix (the rest wait for the next pass)."""
+    """The fixes of one pass: those of the lowest rule code that has any, whose edits touch no
+    other chosen fix (the rest wait for the next pass).
+
+    One code per pass because the rules overlap: copying a stored result (ALI001) also settles
+    the finding at the function that returned the alias (ALI002), so that function is left alone.
+    """
+    candidates = [d for d in diagnostics if applicable(d, unsafe)]
+    if not candidates:
+        return []
+    first = min(d.code for d in candidates)
     taken: list[tuple[Location, Location]] = []
     chosen: list[Diagnostic] = []
-    for d in sorted(diagnostics, key=Diagnostic.sort_key):
-        if not applicable(d, unsafe):
+    for d in sorted(candidates, key=Diagnostic.sort_key):
+        if d.code != first:
             continue
         assert d.fix is not None
         spans = [(e.location, e.end_location) for e in d.fix.edits]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -194,3 +195,21 @@ def sq(x):
 grad(sq, [1.0], 1e-6)
 """
     assert not analyze_module(cst.parse_module(src)).findings
+
+
+def test_diagnostics_keep_related_locations():
+    from aliaslint.diagnostics import Location
+    from aliaslint.engine import lint_source
+
+    src = (Path(__file__).parent.parent / "aliaslint" / "examples" / "finite_difference.py").read_text()
+    ali001 = [d for d in lint_source(src, "fd.py") if d.code == "ALI001"]
+    first = ali001[0]
+    assert (first.location, first.end_location) == (Location(20, 9), Location(20, 23))
+    assert [(r.message, r.location.row, r.location.column) for r in first.related] == [
+        ("modified in place here", 21, 9),
+        ("stale value read here", 24, 29),
+        ("`lin` passed here", 31, 11),
+        ("`lin` returns this", 10, 12),
+    ]
+    assert first.fix is not None and first.fix.applicability == "safe"
+    assert [(e.content, e.location) for e in first.fix.edits] == [(".copy()", Location(20, 23))]

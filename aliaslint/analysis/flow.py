@@ -606,6 +606,8 @@ class ScopeAnalysis:
         for (kw, _, refs), a in zip(args, call.args):
             if kw == "out":
                 objs = [(r.obj, r.cond) for r in refs if not is_callable_obj(r.obj)]
+                for obj, _ in objs:
+                    self.mod.kinds.setdefault(obj, Kind.ARRAY)  # only arrays take `out=`
                 self._mutate(st, objs, call, "inplace", _root_name(a.value))
                 if not isinstance(func, cst.Name) and qn is None:
                     self.eval(func, st)

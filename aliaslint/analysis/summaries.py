@@ -278,6 +278,8 @@ class ModuleAnalysis:
             seen = outside(r.obj)
             if seen is not None and seen in written:
                 found.add(seen)
+                if r.obj in self.kinds:
+                    self.kinds.setdefault(seen, self.kinds[r.obj])
                 sites.extend(n for o, n in summ.return_sites if o == r.obj)
         return found, tuple(sites)  # type: ignore[return-value]
 
