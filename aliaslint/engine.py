@@ -69,25 +69,20 @@ def lint_files(paths: Iterable[str], rules: Iterable[Rule] = RULES) -> list[Diag
 class FileOutcome:
     """What fixing one file did: the diagnostics left, how many fixes, the diff, or an error."""
 
+    path: str
     diagnostics: list[Diagnostic]
     fixed: int = 0
     diff: str = ""
     error: str | None = None
 
 
-def fix_file(path: str, rules: Iterable[Rule] = RULES, unsafe: bool = False, write: bool = True) -> FileOutcome:
-    """Fix one file in place (``write``) or only compute the diff; never leave it half written."""
+def fix_source(raw: bytes, shown: str, rules: Iterable[Rule] = RULES, unsafe: bool = False) -> tuple[FileOutcome, bytes]:
+    """Fix one source; returns what happened and the bytes to write (the input when nothing changed)."""
     rules = tuple(rules)
-    shown = display_path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as e:
-        return FileOutcome([file_error(shown, f"cannot read file: {e.strerror or e}")])
     try:
         decoded = decode(raw)
     except (SyntaxError, UnicodeDecodeError, LookupError):
-        return FileOutcome(lint_source(raw, shown, rules))
+        return FileOutcome(shown, lint_source(raw, shown, rules)), raw
 
     def lint(text: str) -> list[Diagnostic]:
         return lint_source(text, shown, rules)
@@ -95,16 +90,29 @@ def fix_file(path: str, rules: Iterable[Rule] = RULES, unsafe: bool = False, wri
     try:
         result = fix_text(decoded.text, lint, unsafe)
     except FixError as e:
-        return FileOutcome(lint(decoded.text), error=str(e))
+        return FileOutcome(shown, lint(decoded.text), error=str(e)), raw
     if result.fixed == 0:
-        return FileOutcome(result.remaining)
-    if not write:
-        return FileOutcome(result.remaining, result.fixed, unified_diff(decoded.text, result.text, shown))
+        return FileOutcome(shown, result.remaining), raw
+    diff = unified_diff(decoded.text, result.text, shown)
+    return FileOutcome(shown, result.remaining, result.fixed, diff), encode(result.text, decoded.encoding)
+
+
+def fix_file(path: str, rules: Iterable[Rule] = RULES, unsafe: bool = False, write: bool = True) -> FileOutcome:
+    """Fix one file in place (``write``) or only compute the diff; never leave it half written."""
+    shown = display_path(path)
     try:
-        atomic_write(path, encode(result.text, decoded.encoding))
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as e:
+        return FileOutcome(shown, [file_error(shown, f"cannot read file: {e.strerror or e}")])
+    outcome, data = fix_source(raw, shown, rules, unsafe)
+    if not write or outcome.fixed == 0:
+        return outcome
+    try:
+        atomic_write(path, data)
     except FixError as e:
-        return FileOutcome(lint(decoded.text), error=str(e))
-    return FileOutcome(result.remaining, result.fixed)
+        return FileOutcome(shown, lint_source(raw, shown, tuple(rules)), error=str(e))
+    return FileOutcome(shown, outcome.diagnostics, outcome.fixed)
 
 
 def _syntax_error(source: bytes | str, path: str, e: cst.ParserSyntaxError) -> Diagnostic:

@@ -172,3 +172,40 @@ def test_diff_of_a_file_without_final_newline_applies(tmp_path):
     (tmp_path / "p.patch").write_text(r.output)
     subprocess.run(["patch", "-p0", "-s", "-i", "p.patch"], cwd=tmp_path, check=True)
     assert (tmp_path / "fd.py").read_bytes() == data.replace(b"= f(x)\n", b"= f(x).copy()\n")
+
+
+def _runner_invoke(args, stdin: bytes, cwd: Path):
+    from click.testing import CliRunner
+
+    from aliaslint.cli import main
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, input=stdin, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_stdin_is_linted_as_stdin(tmp_path):
+    r = _runner_invoke(["-q", "-"], EXAMPLE.read_bytes(), tmp_path)
+    assert r.exit_code == 1
+    assert r.stdout.splitlines()[0].startswith("stdin:10:12: ALI002 ")
+
+
+def test_fix_from_stdin_writes_the_source_to_stdout_and_nothing_to_disk(tmp_path):
+    r = _runner_invoke(["--fix", "--stdin-filename", "src/fd.py"], EXAMPLE.read_bytes(), tmp_path)
+    assert r.exit_code == 0
+    assert r.stdout_bytes == EXAMPLE.read_bytes().replace(b"= f(x)\n", b"= f(x).copy()\n")
+    assert r.stderr == "Found 2 errors (2 fixed, 0 remaining).\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fix_that_would_not_parse_leaves_the_source_alone():
+    from aliaslint.diagnostics import Diagnostic, Edit, Fix, Location
+    from aliaslint.fixes import FixError, fix_text
+
+    loc = Location(1, 5)
+    broken = Diagnostic("ALI001", "stale-call-result", "m", "p.py", loc, loc, (), Fix("safe", "m", (Edit("(", loc, loc),)))
+    with pytest.raises(FixError, match="does not parse"):
+        fix_text("x = 1\n", lambda text: [broken], unsafe=False)
