@@ -6,12 +6,21 @@ fix ``--fix`` would apply.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..diagnostics import Diagnostic
+from . import FormatContext
 
 
 def format_diagnostic(d: Diagnostic, fixable: bool = False) -> str:
     mark = " [*]" if fixable else ""
     return f"{d.path}:{d.location.row}:{d.location.column}: {d.code}{mark} {d.message}"
+
+
+def render(diagnostics: Sequence[Diagnostic], ctx: FormatContext) -> str:
+    from ..fixes import applicable
+
+    return "".join(format_diagnostic(d, applicable(d, ctx.unsafe_fixes)) + "\n" for d in diagnostics)
 
 
 def _errors(n: int) -> str:
