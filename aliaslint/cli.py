@@ -6,94 +6,211 @@ import functools
 import os
 import re
 import sys
+from collections import Counter
+from typing import Any
 
 import click
 
 from . import __version__
 from .diagnostics import Diagnostic
 from .discovery import discover
-from .engine import FileOutcome, fix_file, fix_source, lint_files, lint_source
+from .engine import FileOutcome, fix_file, fix_source, lint_file, lint_source
 from .fixes import applicable, decode
 from .formats import RENDERERS, WITH_SUMMARY, FormatContext, RuleInfo, renderer
-from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES
-from .formats.concise import format_diagnostic, format_diff_summary, format_fix_summary, format_summary
+from .formats.concise import format_diff_summary, format_fix_summary, format_summary
+from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, RULES_BY_CODE
+from .settings import ConfigError, Settings, check_selector, resolve
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _DefaultToCheck(click.Group):
+    """``aliaslint PATH...`` means ``aliaslint check PATH...``; ``aliaslint rule ALI001`` is a subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Usage errors as one line (`aliaslint: error: ...`, exit 2), never a traceback."""
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"aliaslint: error: {e.format_message()}", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.Abort:
+            click.echo("aliaslint: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Find aliasing bugs in NumPy code."""
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Comma-separated rule selectors, checked against the rule registry."""
+    if not value:
+        return None
+    out = tuple(c.strip() for v in value for c in v.split(",") if c.strip())
+    for c in out:
+        try:
+            check_selector(c, f"--{param.name.replace('_', '-')}")  # type: ignore[union-attr]
+        except ConfigError as e:
+            raise click.BadParameter(f"unknown rule code `{c}`") from e
+    return out
+
+
+def _per_file(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Any, ...] | None:
+    if not value:
+        return None
+    pairs = []
+    for v in value:
+        pattern, sep, codes = v.rpartition(":")
+        if not sep or not pattern:
+            raise click.BadParameter(f"expected PATTERN:CODES, got `{v}`")
+        pairs.append((pattern, _codes(ctx, param, (codes,)) or ()))
+    return tuple(pairs)
+
+
+def _paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    return tuple(value) or None
+
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
-@click.option(
-    "--unsafe-fixes", is_flag=True, help="Also apply (with --fix) or offer fixes that change behaviour elsewhere."
-)
+@click.option("--fix/--no-fix", default=False, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply (with --fix) or offer unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing.")
-@click.option(
-    "--output-format",
-    type=click.Choice(list(RENDERERS)),
-    default="concise",
-    show_default=True,
-    help="How findings are printed.",
-)
+@click.option("--output-format", type=click.Choice(list(RENDERERS)), default="concise", show_default=True,
+              help="How findings are printed.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write findings to this file.")
 @click.option("--stdin-filename", metavar="PATH", help="The name to report for source read from stdin.")
+@click.option("--select", multiple=True, callback=_codes, metavar="CODES", help="Rules to enable (replaces the default).")
+@click.option("--extend-select", multiple=True, callback=_codes, metavar="CODES", help="Rules to enable as well.")
+@click.option("--ignore", multiple=True, callback=_codes, metavar="CODES", help="Rules to disable.")
+@click.option("--per-file-ignores", multiple=True, callback=_per_file, metavar="GLOB:CODES",
+              help="Rules to disable in files matching GLOB.")
+@click.option("--fixable", multiple=True, callback=_codes, metavar="CODES", help="Rules whose fixes may be applied.")
+@click.option("--unfixable", multiple=True, callback=_codes, metavar="CODES", help="Rules whose fixes are never applied.")
+@click.option("--exclude", multiple=True, callback=_paths, metavar="GLOB", help="Replace the default excluded paths.")
+@click.option("--extend-exclude", multiple=True, callback=_paths, metavar="GLOB", help="Exclude these paths as well.")
+@click.option("--force-exclude/--no-force-exclude", default=None, help="Apply excludes to paths named explicitly too.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip files ignored by .gitignore.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="Read settings from this pyproject.toml.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--ignore-noqa", is_flag=True, help="Report findings even where `# noqa` suppresses them.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit with status 0 even when there are findings.")
+@click.option("--show-settings", is_flag=True, help="Print the settings that apply to the first path, then exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, without the summary lines.")
 @click.version_option(__version__, "-V", "--version", prog_name="aliaslint")
-def main(
+def check(
     paths: tuple[str, ...],
     fix: bool,
-    unsafe_fixes: bool,
     diff: bool,
     output_format: str,
     output_file: str | None,
     stdin_filename: str | None,
+    config_file: str | None,
+    isolated: bool,
+    statistics: bool,
+    exit_zero: bool,
+    show_settings: bool,
     quiet: bool,
+    **overrides: Any,
 ) -> None:
-    """Find aliasing bugs in NumPy code: stored values that silently change with the array they
-    alias. PATHS are files or folders (default: the current folder); `-` reads stdin."""
-    if paths == ("-",) or (stdin_filename is not None and not paths):
-        sys.exit(_stdin(stdin_filename or "stdin", fix, unsafe_fixes, diff, quiet, output_format, output_file))
-    if "-" in paths:
+    """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
+    overrides["extend_select"] = overrides["extend_select"] or None
+    overrides["extend_exclude"] = overrides["extend_exclude"] or None
+    overrides["ignore_noqa"] = overrides["ignore_noqa"] or None  # a flag: only ever turns it on
+    use_stdin = paths == ("-",) or (stdin_filename is not None and not paths)
+    if "-" in paths and not use_stdin:
         raise click.UsageError("`-` (stdin) cannot be combined with other paths")
-    found = discover(list(paths) or ["."])
+
+    @functools.lru_cache(maxsize=None)
+    def settings_for(path: str) -> Settings:
+        try:
+            return resolve(path, config_file, isolated, overrides)
+        except ConfigError as e:
+            click.echo(f"aliaslint: error: {e}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    out = _Output(output_format, output_file, quiet, statistics)
+    if show_settings:
+        click.echo(settings_for(stdin_filename or (paths[0] if paths and paths != ("-",) else ".")).describe(), nl=False)
+        sys.exit(EXIT_CLEAN)
+    if use_stdin:
+        code = _stdin(stdin_filename or "stdin", settings_for(stdin_filename or "."), fix, diff, out)
+        sys.exit(EXIT_CLEAN if exit_zero and code == EXIT_FINDINGS else code)
+    found = discover(list(paths) or ["."], settings_for)
     for path in found.missing:
         click.echo(f"aliaslint: error: {path}: no such file or directory", err=True)
     failed = bool(found.missing)
     if fix or diff:
-        outcomes = [fix_file(f, unsafe=unsafe_fixes, write=not diff) for f in found.files]
+        outcomes = [fix_file(f, s, write=not diff) for f, s in found.files]
         failed |= _report_errors(outcomes)
         if diff:
-            sys.exit(_diff(outcomes, quiet, failed))
-        remaining = sorted((d for o in outcomes for d in o.diagnostics), key=Diagnostic.sort_key)
-        fixed = sum(o.fixed for o in outcomes)
-        summary = None if quiet else format_fix_summary(len(remaining), fixed)
-        _emit(remaining, output_format, output_file, unsafe_fixes, summary)
-        sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if remaining else EXIT_CLEAN)
-    diagnostics = lint_files(found.files)
-    fixable = sum(applicable(d, unsafe_fixes) for d in diagnostics)
-    hidden = 0 if unsafe_fixes else sum(applicable(d, True) for d in diagnostics) - fixable
-    summary = None if quiet else format_summary(len(diagnostics), fixable, hidden)
-    _emit(diagnostics, output_format, output_file, unsafe_fixes, summary)
-    sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if diagnostics else EXIT_CLEAN)
+            code = _diff(outcomes, quiet, failed)
+        else:
+            remaining = sorted((d for o in outcomes for d in o.diagnostics), key=Diagnostic.sort_key)
+            out.emit(remaining, _unsafe(found.files), format_fix_summary(len(remaining), sum(o.fixed for o in outcomes)))
+            code = EXIT_ERROR if failed else EXIT_FINDINGS if remaining else EXIT_CLEAN
+    else:
+        diagnostics = sorted((d for f, s in found.files for d in lint_file(f, s)), key=Diagnostic.sort_key)
+        unsafe = _unsafe(found.files)
+        out.emit(diagnostics, unsafe, _check_summary(diagnostics, unsafe))
+        code = EXIT_ERROR if failed else EXIT_FINDINGS if diagnostics else EXIT_CLEAN
+    sys.exit(EXIT_CLEAN if exit_zero and code == EXIT_FINDINGS else code)
 
 
-def _emit(
-    diagnostics: list[Diagnostic], fmt: str, output_file: str | None, unsafe: bool, summary: str | None
-) -> None:
-    """Render in the chosen format; summary lines only follow the human formats."""
-    text = renderer(fmt)(diagnostics, format_context(unsafe))
-    if summary is not None and fmt in WITH_SUMMARY:
-        text += summary + "\n"
-    if output_file is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        with open(output_file, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    except OSError as e:
-        click.echo(f"aliaslint: error: {output_file}: cannot write output: {e.strerror}", err=True)
-        sys.exit(EXIT_ERROR)
+def _unsafe(files: list[tuple[str, Settings]]) -> bool:
+    return any(s.unsafe_fixes for _, s in files[:1])
+
+
+def _check_summary(diagnostics: list[Diagnostic], unsafe: bool) -> str:
+    fixable = sum(applicable(d, unsafe) for d in diagnostics)
+    hidden = 0 if unsafe else sum(applicable(d, True) for d in diagnostics) - fixable
+    return format_summary(len(diagnostics), fixable, hidden)
+
+
+class _Output:
+    """Where and how findings go: the chosen format, an output file, statistics instead of lines."""
+
+    def __init__(self, fmt: str, output_file: str | None, quiet: bool, statistics: bool) -> None:
+        self.fmt, self.output_file, self.quiet, self.statistics = fmt, output_file, quiet, statistics
+
+    def emit(self, diagnostics: list[Diagnostic], unsafe: bool, summary: str | None) -> None:
+        if self.statistics:
+            text = format_statistics(diagnostics, unsafe)
+        else:
+            text = renderer(self.fmt)(diagnostics, format_context(unsafe))
+            if summary is not None and not self.quiet and self.fmt in WITH_SUMMARY:
+                text += summary + "\n"
+        if self.output_file is None:
+            click.echo(text, nl=False)
+            return
+        try:
+            with open(self.output_file, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as e:
+            click.echo(f"aliaslint: error: {self.output_file}: cannot write output: {e.strerror}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def format_statistics(diagnostics: list[Diagnostic], unsafe: bool) -> str:
+    counts = Counter(d.code for d in diagnostics)
+    fixable = {d.code for d in diagnostics if applicable(d, unsafe)}
+    names = {d.code: d.name for d in diagnostics}
+    return "".join(
+        f"{n:>5}\t{code}\t{'[*] ' if code in fixable else ''}{names[code]}\n" for code, n in sorted(counts.items())
+    )
 
 
 def format_context(unsafe: bool) -> FormatContext:
@@ -116,29 +233,27 @@ def source_line(path: str, row: int) -> str | None:
     return lines[row - 1] if 0 < row <= len(lines) else None
 
 
-def _stdin(name: str, fix: bool, unsafe: bool, diff: bool, quiet: bool, fmt: str, output_file: str | None) -> int:
+def _stdin(name: str, settings: Settings, fix: bool, diff: bool, out: _Output) -> int:
     """Lint a buffer from stdin; with --fix the fixed source goes to stdout and findings to stderr."""
     raw = sys.stdin.buffer.read()
     if not (fix or diff):
-        diagnostics = lint_source(raw, name)
-        fixable = sum(applicable(d, unsafe) for d in diagnostics)
-        hidden = 0 if unsafe else sum(applicable(d, True) for d in diagnostics) - fixable
-        _emit(diagnostics, fmt, output_file, unsafe, None if quiet else format_summary(len(diagnostics), fixable, hidden))
+        diagnostics = lint_source(raw, name, settings)
+        out.emit(diagnostics, settings.unsafe_fixes, _check_summary(diagnostics, settings.unsafe_fixes))
         return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
-    outcome, fixed_source = fix_source(raw, name, unsafe=unsafe)
+    outcome, fixed_source = fix_source(raw, name, settings)
     if diff:
         click.echo(outcome.diff, nl=False)
-        if not quiet:
+        if not out.quiet:
             click.echo(format_diff_summary(outcome.fixed), err=True)
         return EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN
     sys.stdout.buffer.write(fixed_source)
     sys.stdout.buffer.flush()
-    for d in outcome.diagnostics:
-        click.echo(format_diagnostic(d, applicable(d, unsafe)), err=True)
+    text = renderer("concise")(outcome.diagnostics, format_context(settings.unsafe_fixes))
+    click.echo(text, nl=False, err=True)
     if outcome.error is not None:
         click.echo(f"aliaslint: error: {name}: {outcome.error}", err=True)
         return EXIT_ERROR
-    if not quiet:
+    if not out.quiet:
         click.echo(format_fix_summary(len(outcome.diagnostics), outcome.fixed), err=True)
     return EXIT_FINDINGS if outcome.diagnostics else EXIT_CLEAN
 
@@ -158,3 +273,20 @@ def _diff(outcomes: list[FileOutcome], quiet: bool, failed: bool) -> int:
     if not quiet:
         click.echo(format_diff_summary(fixable), err=True)
     return EXIT_ERROR if failed else EXIT_FINDINGS if fixable else EXIT_CLEAN
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Print the documentation of every rule.")
+def rule(code: str | None, show_all: bool) -> None:
+    """Print the documentation of rule CODE (e.g. ALI001)."""
+    if show_all:
+        click.echo("\n\n".join(r.docs for r in RULES))
+        return
+    if code is None:
+        raise click.UsageError("name a rule code (e.g. `aliaslint rule ALI001`) or use --all")
+    found = RULES_BY_CODE.get(code.upper())
+    if found is None:
+        click.echo(f"aliaslint: error: unknown rule code `{code}`", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(found.docs)

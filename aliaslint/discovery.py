@@ -1,54 +1,117 @@
-"""From the paths a user names to the files to lint."""
+"""From the paths a user names to the files to lint, honouring excludes and .gitignore."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 
-# Folders never descended into (a user can still name a file inside one explicitly).
-SKIP_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", ".mypy_cache",
-        ".ruff_cache", ".aliaslint_cache", ".pytest_cache", "__pycache__", "__pypackages__",
-        "build", "dist", "_build", "buck-out", "node_modules", "site-packages",
-    }
+import pathspec
+
+from .settings import Settings, matches
+
+# Folders never descended into unless `exclude` replaces this list.
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", ".mypy_cache",
+    ".ruff_cache", ".aliaslint_cache", ".pytest_cache", "__pycache__", "__pypackages__",
+    "build", "dist", "_build", "buck-out", "node_modules", "site-packages",
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 @dataclass(frozen=True)
 class Discovered:
-    files: list[str]
+    files: list[tuple[str, Settings]]
     missing: list[str]
 
 
-def discover(paths: list[str]) -> Discovered:
-    files: list[str] = []
+class _Ignores:
+    """.gitignore files from the repository root down, each matched relative to its folder."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, pathspec.PathSpec | None] = {}
+
+    def _spec(self, folder: str) -> pathspec.PathSpec | None:
+        if folder not in self._specs:
+            path = os.path.join(folder, ".gitignore")
+            spec = None
+            if os.path.isfile(path):
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as fh:
+                        spec = pathspec.GitIgnoreSpec.from_lines(fh)
+                except OSError:
+                    spec = None
+            self._specs[folder] = spec
+        return self._specs[folder]
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        full = os.path.abspath(path)
+        folder = os.path.dirname(full)
+        while True:
+            spec = self._spec(folder)
+            if spec is not None:
+                rel = os.path.relpath(full, folder).replace(os.sep, "/") + ("/" if is_dir else "")
+                if spec.match_file(rel):
+                    return True
+            if os.path.isdir(os.path.join(folder, ".git")):
+                return False
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return False
+            folder = parent
+
+
+def excluded(path: str, settings: Settings, ignores: _Ignores, is_dir: bool) -> bool:
+    root = settings.root or os.getcwd()
+    patterns = (*(settings.exclude if settings.exclude is not None else DEFAULT_EXCLUDE), *settings.extend_exclude)
+    name = os.path.basename(os.path.normpath(path))
+    if any(matches(p, path, root) if "/" in p else _glob(name, p) for p in patterns):
+        return True
+    return settings.respect_gitignore and ignores.ignored(path, is_dir)
+
+
+def _glob(name: str, pattern: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def discover(paths: list[str], settings_for: Callable[[str], Settings]) -> Discovered:
+    files: list[tuple[str, Settings]] = []
     missing: list[str] = []
+    ignores = _Ignores()
     for path in paths:
+        settings = settings_for(path)
         if os.path.isdir(path):
-            files.extend(_walk(path))
+            if settings.force_exclude and excluded(path, settings, ignores, True):
+                continue
+            files.extend((f, settings) for f in _walk(path, settings, ignores))
         elif os.path.lexists(path):
-            files.append(path)  # named explicitly: linted whatever its suffix
+            # Named explicitly: linted whatever its suffix, unless --force-exclude says otherwise.
+            if not (settings.force_exclude and excluded(path, settings, ignores, False)):
+                files.append((path, settings))
         else:
             missing.append(path)
     seen: set[str] = set()
     unique = []
-    for f in files:
+    for f, s in files:
         key = os.path.normpath(f)
         if key not in seen:
             seen.add(key)
-            unique.append(f)
+            unique.append((f, s))
     return Discovered(unique, missing)
 
 
-def _walk(top: str) -> list[str]:
+def _walk(top: str, settings: Settings, ignores: _Ignores) -> list[str]:
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        dirnames[:] = sorted(
+            d for d in dirnames if not excluded(os.path.join(dirpath, d), settings, ignores, True)
+        )
         for name in sorted(filenames):
-            if name.endswith(PYTHON_SUFFIXES):
-                out.append(os.path.join(dirpath, name))
+            full = os.path.join(dirpath, name)
+            if name.endswith(PYTHON_SUFFIXES) and not excluded(full, settings, ignores, False):
+                out.append(full)
     return out
 
 

@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import Callable, Iterable
 
 from ..diagnostics import Diagnostic
-from . import ali001_stale_call_result, ali002_returns_argument_alias
+from . import ali001_stale_call_result, ali002_returns_argument_alias, ali800_unused_noqa
 from .context import RuleContext
 
 
@@ -17,21 +17,25 @@ class Rule:
     name: str
     summary: str
     docs: str
-    check: Callable[[RuleContext], Iterable[Diagnostic]]
+    check: Callable[[RuleContext], Iterable[Diagnostic]] | None  # None: reported by the suppression pass
     default: bool = True
 
 
-def _rule(module: ModuleType) -> Rule:
-    return Rule(module.CODE, module.NAME, module.SUMMARY, (module.__doc__ or "").strip(), module.check)
+def _rule(module: ModuleType, default: bool = True) -> Rule:
+    docs = (module.__doc__ or "").strip()
+    return Rule(module.CODE, module.NAME, module.SUMMARY, docs, getattr(module, "check", None), default)
 
 
 RULES: tuple[Rule, ...] = (
     _rule(ali001_stale_call_result),
     _rule(ali002_returns_argument_alias),
+    _rule(ali800_unused_noqa, default=False),
 )
 
 # Files that cannot be read or parsed get one diagnostic of this code; it is not a rule.
 FILE_ERROR_CODE = "ALI900"
 FILE_ERROR_NAME = "file-error"
+
+UNUSED_NOQA_CODE = ali800_unused_noqa.CODE
 
 RULES_BY_CODE = {r.code: r for r in RULES}
