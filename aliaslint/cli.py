@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .diagnostics import Diagnostic
-from .discovery import discover
+from .discovery import discover, is_excluded
 from .engine import FileOutcome, fix_file, fix_source, lint_file, lint_source
 from .fixes import applicable, decode
 from .formats import RENDERERS, WITH_SUMMARY, FormatContext, RuleInfo, renderer
@@ -236,6 +236,10 @@ def source_line(path: str, row: int) -> str | None:
 def _stdin(name: str, settings: Settings, fix: bool, diff: bool, out: _Output) -> int:
     """Lint a buffer from stdin; with --fix the fixed source goes to stdout and findings to stderr."""
     raw = sys.stdin.buffer.read()
+    if settings.force_exclude and is_excluded(name, settings):
+        if fix:
+            sys.stdout.buffer.write(raw)  # an excluded buffer passes through unchanged
+        return EXIT_CLEAN
     if not (fix or diff):
         diagnostics = lint_source(raw, name, settings)
         out.emit(diagnostics, settings.unsafe_fixes, _check_summary(diagnostics, settings.unsafe_fixes))

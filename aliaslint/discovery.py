@@ -70,6 +70,11 @@ def excluded(path: str, settings: Settings, ignores: _Ignores, is_dir: bool) -> 
     return settings.respect_gitignore and ignores.ignored(path, is_dir)
 
 
+def is_excluded(path: str, settings: Settings) -> bool:
+    """Whether excludes or .gitignore cover ``path`` (for a name given with --stdin-filename)."""
+    return excluded(path, settings, _Ignores(), False)
+
+
 def _glob(name: str, pattern: str) -> bool:
     import fnmatch
 
