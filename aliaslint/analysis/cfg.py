@@ -119,37 +119,12 @@ class _Builder:
             head = self.new()
             self.edge(cur, head)
             self.emit(head, EVAL, stmt.test)
-            body, after = self.new(), self.new()
-            self.edge(head, body)
-            self.loops.append((head, after))
-            end = self.body(stmt.body, body)
-            self.loops.pop()
-            self.edge(end, head)
-            if stmt.orelse is not None:
-                other = self.new()
-                self.edge(head, other)
-                self.edge(self.body(stmt.orelse.body, other), after)
-            else:
-                self.edge(head, after)
-            return after
+            return self._loop(stmt, head, None)
         if isinstance(stmt, cst.For):
-            self.emit(cur, EVAL, stmt.iter)
+            self.emit(cur, EVAL, stmt.iter)  # the iterable is evaluated once, before the loop
             head = self.new()
             self.edge(cur, head)
-            body, after = self.new(), self.new()
-            self.edge(head, body)
-            self.emit(body, FOR_BIND, stmt)
-            self.loops.append((head, after))
-            end = self.body(stmt.body, body)
-            self.loops.pop()
-            self.edge(end, head)
-            if stmt.orelse is not None:
-                other = self.new()
-                self.edge(head, other)
-                self.edge(self.body(stmt.orelse.body, other), after)
-            else:
-                self.edge(head, after)
-            return after
+            return self._loop(stmt, head, stmt)
         if isinstance(stmt, (cst.Try, cst.TryStar)):
             return self._try(stmt, cur)
         if isinstance(stmt, cst.With):
@@ -175,6 +150,23 @@ class _Builder:
             self.edge(cur, after)
             return after
         return cur
+
+    def _loop(self, stmt: cst.While | cst.For, head: int, binds: cst.For | None) -> int:
+        """Body with a back edge to ``head``; ``else`` runs when the loop ends without ``break``."""
+        body, after = self.new(), self.new()
+        self.edge(head, body)
+        if binds is not None:
+            self.emit(body, FOR_BIND, binds)
+        self.loops.append((head, after))
+        self.edge(self.body(stmt.body, body), head)
+        self.loops.pop()
+        if stmt.orelse is not None:
+            other = self.new()
+            self.edge(head, other)
+            self.edge(self.body(stmt.orelse.body, other), after)
+        else:
+            self.edge(head, after)
+        return after
 
     def _if(self, stmt: cst.If, cur: int) -> int:
         self.emit(cur, EVAL, stmt.test)
