@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -142,6 +142,7 @@ def check(
             click.echo(f"aliaslint: error: {e}", err=True)
             sys.exit(EXIT_ERROR)
 
+    _source_lines.cache_clear()  # files may have changed since an earlier run in this process
     out = _Output(output_format, output_file, quiet, statistics)
     if show_settings:
         click.echo(settings_for(stdin_filename or (paths[0] if paths and paths != ("-",) else ".")).describe(), nl=False)
@@ -185,19 +186,20 @@ class _Output:
 
     def __init__(self, fmt: str, output_file: str | None, quiet: bool, statistics: bool) -> None:
         self.fmt, self.output_file, self.quiet, self.statistics = fmt, output_file, quiet, statistics
+        self.lines: Callable[[str, int], str | None] = source_line
 
     def emit(self, diagnostics: list[Diagnostic], unsafe: bool, summary: str | None) -> None:
         if self.statistics:
             text = format_statistics(diagnostics, unsafe)
         else:
-            text = renderer(self.fmt)(diagnostics, format_context(unsafe))
+            text = renderer(self.fmt)(diagnostics, format_context(unsafe, self.lines))
             if summary is not None and not self.quiet and self.fmt in WITH_SUMMARY:
                 text += summary + "\n"
         if self.output_file is None:
             click.echo(text, nl=False)
             return
         try:
-            with open(self.output_file, "w", encoding="utf-8", newline="") as fh:
+            with open(self.output_file, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
                 fh.write(text)
         except OSError as e:
             click.echo(f"aliaslint: error: {self.output_file}: cannot write output: {e.strerror}", err=True)
@@ -213,10 +215,10 @@ def format_statistics(diagnostics: list[Diagnostic], unsafe: bool) -> str:
     )
 
 
-def format_context(unsafe: bool) -> FormatContext:
+def format_context(unsafe: bool, lines: Callable[[str, int], str | None] | None = None) -> FormatContext:
     rules = {r.code: RuleInfo(r.code, r.name, r.summary, r.docs) for r in RULES}
     rules[FILE_ERROR_CODE] = RuleInfo(FILE_ERROR_CODE, FILE_ERROR_NAME, "file cannot be read or parsed", "")
-    return FormatContext(os.getcwd(), unsafe, __version__, rules, source_line)
+    return FormatContext(os.getcwd(), unsafe, __version__, rules, lines or source_line)
 
 
 @functools.lru_cache(maxsize=64)
@@ -236,6 +238,11 @@ def source_line(path: str, row: int) -> str | None:
 def _stdin(name: str, settings: Settings, fix: bool, diff: bool, out: _Output) -> int:
     """Lint a buffer from stdin; with --fix the fixed source goes to stdout and findings to stderr."""
     raw = sys.stdin.buffer.read()
+    try:
+        buffer_lines = tuple(_NEWLINE.split(decode(raw).text))
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        buffer_lines = ()
+    out.lines = lambda path, row: buffer_lines[row - 1] if 0 < row <= len(buffer_lines) else None
     if settings.force_exclude and is_excluded(name, settings):
         if fix:
             sys.stdout.buffer.write(raw)  # an excluded buffer passes through unchanged
