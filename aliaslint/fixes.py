@@ -112,7 +112,7 @@ def fix_text(text: str, lint: Callable[[str], list[Diagnostic]], unsafe: bool) -
         try:
             cst.parse_module(new)
         except (cst.ParserSyntaxError, RecursionError) as e:
-            raise FixError(f"a fix produced code that does not parse ({type(e).__name__}); file left unchanged")
+            raise FixError(f"a fix produced code that does not parse ({type(e).__name__}); file left unchanged") from e
         text = new
         fixed += len(chosen)
         diagnostics = lint(text)

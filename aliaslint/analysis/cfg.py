@@ -198,7 +198,7 @@ class _Builder:
         if stmt.orelse is not None:
             end = self.body(stmt.orelse.body, end)
         self.edge(end, after)
-        for handler, entry in zip(stmt.handlers, entries):
+        for handler, entry in zip(stmt.handlers, entries, strict=True):
             if handler.name is not None and isinstance(handler.name.name, cst.Name):
                 self.emit(entry, NAME_BIND, handler.name.name)
             self.edge(self.body(handler.body, entry), after)

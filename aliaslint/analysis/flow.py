@@ -251,7 +251,7 @@ class ScopeAnalysis:
             and not any(isinstance(e, cst.StarredElement) for e in node.targets[0].target.elements)
         ):
             values = [(el.value, self.eval(el.value, st)) for el in node.value.elements]
-            for el, (expr, refs) in zip(node.targets[0].target.elements, values):
+            for el, (expr, refs) in zip(node.targets[0].target.elements, values, strict=True):
                 self._bind_target(el.value, refs, st, (node, expr))
             return
         refs = self.eval(node.value, st)
@@ -603,7 +603,7 @@ class ScopeAnalysis:
         func = call.func
         qn = self.qualified_name(func)
         args = self._eval_args(call, st)
-        for (kw, _, refs), a in zip(args, call.args):
+        for (kw, _, refs), a in zip(args, call.args, strict=True):
             if kw == "out":
                 objs = [(r.obj, r.cond) for r in refs if not is_callable_obj(r.obj)]
                 for obj, _ in objs:

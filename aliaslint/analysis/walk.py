@@ -29,7 +29,7 @@ _SKIP = frozenset(
         "whitespace_after_nonlocal", "whitespace_after_match", "whitespace_after_case",
         "whitespace_after_class", "whitespace_after_await", "whitespace_after_yield",
         "whitespace_after_else", "whitespace_after_elif", "whitespace_after_except",
-        "whitespace_after_finally", "whitespace_after_try", "whitespace_after_while", "whitespace_after_lambda",
+        "whitespace_after_finally", "whitespace_after_try", "whitespace_after_while",
         "whitespace_after_indicator", "whitespace_before_indicator", "whitespace_after_star_arg",
         "indent", "newline", "operator", "dot", "colon", "arrow", "star_tok", "encoding",
         "default_newline", "default_indent", "has_trailing_newline",
