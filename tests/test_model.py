@@ -213,3 +213,15 @@ def test_diagnostics_keep_related_locations():
     ]
     assert first.fix is not None and first.fix.applicability == "safe"
     assert [(e.content, e.location) for e in first.fix.edits] == [(".copy()", Location(20, 23))]
+
+
+@pytest.mark.parametrize(
+    "annotation, needs_array_atom", [("", True), (": np.ndarray", False), (": ArrayLike", True)]
+)
+def test_slice_of_a_parameter_is_a_view_only_if_it_is_an_array(annotation, needs_array_atom):
+    # A list slice copies, so slicing a parameter of unknown type is a view only on condition.
+    src = f"import numpy as np\n\ndef f(x{annotation}):\n    return x[1:]\n"
+    result = analyze_module(cst.parse_module(src))
+    (ret,) = result.summaries[1].returns
+    assert ret.rel == Rel.VIEW
+    assert ({a[0] for a in ret.cond} == {"array"}) is needs_array_atom

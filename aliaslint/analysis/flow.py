@@ -116,7 +116,7 @@ class State:
         return changed
 
 
-_ARRAY_ANNOTATIONS = ("ndarray", "NDArray", "ArrayLike")
+_ARRAY_ANNOTATIONS = ("ndarray", "NDArray")  # not ArrayLike: a list is array-like, and slicing it copies
 _MAX_VISITS_PER_BLOCK = 60
 
 
@@ -145,7 +145,6 @@ class ScopeAnalysis:
         self.mod = mod
         self.scope = scope
         self.idx = scope.index
-        self.collect = True  # findings from partial states recur in the final ones, so collect as we go
         self.returns: set[Ref] = set()
         self.return_sites: set[tuple[Obj, cst.CSTNode]] = set()
         self.mutates: set[tuple[Obj, Cond]] = set()
@@ -158,6 +157,8 @@ class ScopeAnalysis:
 
     # --- driver -------------------------------------------------------------------------------
     def run(self) -> None:
+        """Fixpoint over the CFG. Findings and summary facts are collected on every visit: in-states
+        only grow, so whatever a partial state yields, the final state yields too."""
         cfg = self.scope.cfg
         ins: dict[int, State] = {cfg.entry: self._initial_state()}
         order = cfg.order()
@@ -379,7 +380,7 @@ class ScopeAnalysis:
         tmap: dict[Obj, list[Cond]] = {}
         for obj, cond in targets:
             tmap.setdefault(obj, []).append(cond)
-            if self.collect and self._visible(obj):
+            if self._visible(obj):
                 self.mutates.add((obj, cond))
         if not tmap:
             return
@@ -401,8 +402,6 @@ class ScopeAnalysis:
                 st.stale[name] = frozenset(new) if cur is None else cur | frozenset(new)
 
     def _read(self, node: cst.Name, st: State) -> None:
-        if not self.collect:
-            return
         facts = st.stale.get(node.value)
         if not facts:
             return
@@ -756,23 +755,22 @@ class ScopeAnalysis:
                 elif r[0] == "param" and r[1] == callee_index and self_obj is not None and isinstance(call.func, cst.Attribute):
                     via = _root_name(call.func.value)
                 self._mutate(st, targets, call, "inplace", via)
-        if self.collect:
-            for lf in summ.latent:
-                ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
-                if not ok:
-                    continue
-                objs = [o for o, _, _ in mod.subst_obj(lf.obj, callee, binding, self, call)]
-                if cond:
-                    obj = objs[0] if len(objs) == 1 else lf.obj
-                    self.latent.add(
-                        LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,), obj)
-                    )
-                else:
-                    kinds = {mod.kind(o) for o in objs} - {Kind.UNKNOWN}
-                    kind = kinds.pop() if len(kinds) == 1 else Kind.UNKNOWN
-                    self.findings.add(
-                        FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,), kind)
-                    )
+        for lf in summ.latent:
+            ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
+            if not ok:
+                continue
+            objs = [o for o, _, _ in mod.subst_obj(lf.obj, callee, binding, self, call)]
+            if cond:
+                obj = objs[0] if len(objs) == 1 else lf.obj
+                self.latent.add(
+                    LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,), obj)
+                )
+            else:
+                kinds = {mod.kind(o) for o in objs} - {Kind.UNKNOWN}
+                kind = kinds.pop() if len(kinds) == 1 else Kind.UNKNOWN
+                self.findings.add(
+                    FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,), kind)
+                )
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
 
 

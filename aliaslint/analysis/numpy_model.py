@@ -42,7 +42,7 @@ ALIAS_FUNCTIONS: dict[str, Rel] = {
 }
 
 # `np.array(x, copy=False)` is x (NumPy 2 raises rather than copy); `copy=None` may be x.
-ARRAY_COPY_KEYWORD = {"numpy.array": 1}
+ARRAY_COPY_KEYWORD = frozenset({"numpy.array"})
 
 # Functions that write into their first argument.
 MUTATING_FUNCTIONS = frozenset(
@@ -94,11 +94,3 @@ LIST_MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove"
 
 # Methods that make a copy of an array.
 COPY_METHODS = frozenset({"copy", "flatten", "tolist", "item", "tobytes"})
-
-# Builtins and stdlib functions whose result aliases nothing we track.
-FRESH_CALLS = frozenset(
-    {"float", "int", "complex", "bool", "len", "sum", "abs", "min", "max", "round", "list", "tuple",
-     "dict", "set", "sorted", "str", "repr", "copy.copy", "copy.deepcopy", "range", "enumerate", "zip"}
-)
-
-LIST_CALLS = frozenset({"list", "sorted"})
