@@ -21,19 +21,20 @@ class Result:
     exit_code: int
     output: str
     stderr: str
+    output_bytes: bytes = b""
 
 
-def run_cli(args: list[str], cwd: Path | None = None) -> Result:
-    """Run the aliaslint command in-process, as a user would from ``cwd``."""
+def run_cli(args: list[str], cwd: Path | None = None, stdin: bytes | None = None) -> Result:
+    """Run the aliaslint command in-process, as a user would from ``cwd`` (with ``stdin`` piped in)."""
     runner = CliRunner()
     old = os.getcwd()
     try:
         if cwd is not None:
             os.chdir(cwd)
-        r = runner.invoke(main, args, catch_exceptions=False)
+        r = runner.invoke(main, args, input=stdin, catch_exceptions=False)
     finally:
         os.chdir(old)
-    return Result(r.exit_code, r.stdout, r.stderr)
+    return Result(r.exit_code, r.stdout, r.stderr, r.stdout_bytes)
 
 
 def expected_markers(path: Path) -> set[tuple[str, int, int]]:

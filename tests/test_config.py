@@ -165,25 +165,15 @@ def test_rule_docs(tmp_path):
 
 
 def test_stdin_filename_drives_config_per_file_ignores_and_excludes(tmp_path):
-    import os
-
-    from click.testing import CliRunner
-
-    from aliaslint.cli import main
-
     root = _project(tmp_path, '[tool.aliaslint]\nper-file-ignores = { "tests/*" = ["ALI001"] }\nextend-exclude = ["gen_*.py"]\n')
     source = EXAMPLE.read_bytes()
-    old = os.getcwd()
-    os.chdir(root)
-    try:
-        def run(*args):
-            return CliRunner().invoke(main, ["-q", *args], input=source, catch_exceptions=False)
 
-        assert reported(run("--stdin-filename", "src/a.py").stdout) == ALL3
-        assert reported(run("--stdin-filename", "tests/t.py").stdout) == {("ALI002", 10, 12)}
-        assert run("--stdin-filename", "tests/t.py").stdout.startswith("tests/t.py:10:12: ALI002 ")
-        assert run("--stdin-filename", "src/gen_x.py").stdout.startswith("src/gen_x.py:10:12:")
-        excluded = run("--force-exclude", "--stdin-filename", "src/gen_x.py")
-        assert (excluded.exit_code, excluded.stdout) == (0, "")
-    finally:
-        os.chdir(old)
+    def run(*args):
+        return run_cli(["-q", *args], root, source)
+
+    assert reported(run("--stdin-filename", "src/a.py").output) == ALL3
+    assert reported(run("--stdin-filename", "tests/t.py").output) == {("ALI002", 10, 12)}
+    assert run("--stdin-filename", "tests/t.py").output.startswith("tests/t.py:10:12: ALI002 ")
+    assert run("--stdin-filename", "src/gen_x.py").output.startswith("src/gen_x.py:10:12:")
+    excluded = run("--force-exclude", "--stdin-filename", "src/gen_x.py")
+    assert (excluded.exit_code, excluded.output) == (0, "")

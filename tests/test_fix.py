@@ -174,29 +174,16 @@ def test_diff_of_a_file_without_final_newline_applies(tmp_path):
     assert (tmp_path / "fd.py").read_bytes() == data.replace(b"= f(x)\n", b"= f(x).copy()\n")
 
 
-def _runner_invoke(args, stdin: bytes, cwd: Path):
-    from click.testing import CliRunner
-
-    from aliaslint.cli import main
-
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args, input=stdin, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-
-
 def test_stdin_is_linted_as_stdin(tmp_path):
-    r = _runner_invoke(["-q", "-"], EXAMPLE.read_bytes(), tmp_path)
+    r = run_cli(["-q", "-"], tmp_path, EXAMPLE.read_bytes())
     assert r.exit_code == 1
-    assert r.stdout.splitlines()[0].startswith("stdin:10:12: ALI002 ")
+    assert r.output.splitlines()[0].startswith("stdin:10:12: ALI002 ")
 
 
 def test_fix_from_stdin_writes_the_source_to_stdout_and_nothing_to_disk(tmp_path):
-    r = _runner_invoke(["--fix", "--stdin-filename", "src/fd.py"], EXAMPLE.read_bytes(), tmp_path)
+    r = run_cli(["--fix", "--stdin-filename", "src/fd.py"], tmp_path, EXAMPLE.read_bytes())
     assert r.exit_code == 0
-    assert r.stdout_bytes == EXAMPLE.read_bytes().replace(b"= f(x)\n", b"= f(x).copy()\n")
+    assert r.output_bytes == EXAMPLE.read_bytes().replace(b"= f(x)\n", b"= f(x).copy()\n")
     assert r.stderr == "Found 2 errors (2 fixed, 0 remaining).\n"
     assert list(tmp_path.iterdir()) == []
 
