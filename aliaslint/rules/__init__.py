@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from ..diagnostics import Diagnostic
 from . import ali001_stale_call_result, ali002_returns_argument_alias, ali800_unused_noqa
+from . import ali100_unguarded_finite_difference
 from .context import RuleContext
 
 
@@ -29,6 +30,7 @@ def _rule(module: ModuleType, default: bool = True) -> Rule:
 RULES: tuple[Rule, ...] = (
     _rule(ali001_stale_call_result),
     _rule(ali002_returns_argument_alias),
+    _rule(ali100_unguarded_finite_difference, default=False),
     _rule(ali800_unused_noqa, default=False),
 )
 

@@ -1,0 +1,101 @@
+"""ALI100 `unguarded-finite-difference`: a helper stores a callable's results uncopied between
+in-place changes of the array it passes (off by default).
+
+## What it does
+Finds a function that calls a callable parameter on an array parameter, stores the result without
+a copy (`fp = f(x)`), then changes the array in place (`x[i] = old - h`) before reading the stored
+result. It is reported at the store even when no call in the linted code passes an aliasing
+callable: this is the latent form of ALI001, for libraries whose callers are not in view.
+
+It is off by default; enable it with `--select ALI100` or `extend-select = ["ALI100"]`.
+
+## Why is this bad
+The helper is correct only for callables that return fresh arrays. Any caller passing `lambda x: x`,
+a function returning `x.T`, `x[:]`, `x.reshape(-1)` or `np.asarray(x)`, or one that writes into a
+persistent output buffer, gets a stored value that changes with the array: a central difference of
+the same object, a gradient of zeros. `aliaslint --confirm --select ALI100` runs the helper with
+such callables (probes) and shows which of them break it.
+
+## Example
+```python
+def num_grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)          # ALI100
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        g[i] = (fp - fm) / (2 * h)
+    return g
+```
+
+## Use instead
+```python
+        fp = np.array(f(x), copy=True)   # or f(x).copy() when f returns arrays
+```
+
+## Fix safety
+The fix appends `.copy()` to the stored call. It is **unsafe**: nothing shows what the callable
+returns, and a Python float has no `.copy()`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from ..analysis.flow import LatentFinding
+from ..diagnostics import Diagnostic
+from .ali001_stale_call_result import stale_call_findings
+from .context import RuleContext
+from .copy_fix import copy_fix
+
+CODE = "ALI100"
+NAME = "unguarded-finite-difference"
+SUMMARY = "helper stores a callable parameter's result uncopied across in-place changes of the array it passed"
+
+
+def _callable_param_call(latent: LatentFinding, scope: int) -> int | None:
+    """The parameter index ``j`` when the finding needs only "parameter j returns its argument"
+    (and, for ``x += ...``, "the array parameter is mutable", as every ndarray is)."""
+    atoms = latent.cond
+    if not atoms or latent.how != "inplace" or not isinstance(latent.origin[1], cst.Call):
+        return None
+    if any(a[1] != scope or a[0] not in ("aliases", "mutable") for a in atoms):
+        return None  # it needs more than this function's own callable and array parameters
+    params = {a[2] for a in atoms if a[0] == "aliases"}
+    return params.pop() if len(params) == 1 else None
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    manifest = set(stale_call_findings(ctx))
+    stores: dict[object, tuple[LatentFinding, int, int]] = {}
+    for scope, summary in ctx.result.summaries.items():
+        for latent in summary.latent:
+            j = _callable_param_call(latent, scope)
+            if j is None or latent.origin in manifest:
+                continue
+            key = (ctx.range(latent.read)[0], ctx.range(latent.mutation)[0])
+            best = stores.get(latent.origin)
+            if best is None or key < (ctx.range(best[0].read)[0], ctx.range(best[0].mutation)[0]):
+                stores[latent.origin] = (latent, scope, j)
+    for (store, value), (latent, scope, j) in stores.items():
+        assert isinstance(value, cst.Call)
+        fn = ctx.scope_name(scope)
+        param = next((p.name for p in ctx.result.info.scopes[scope].params if p.index == j), "the callable")
+        stored = ctx.code(value)
+        msg = (
+            f"`{fn}` stores `{stored}` uncopied and modifies its argument in place at line "
+            f"{ctx.line(latent.mutation)} before the stored value is read at line {ctx.line(latent.read)}; "
+            f"if `{param}` returns its argument or a view of it (`lambda x: x`, `x.T`, `np.asarray`), "
+            f"the stored value changes with the argument"
+        )
+        start, end = ctx.range(store)
+        related = (
+            ctx.related("modified in place here", latent.mutation),
+            ctx.related("stale value read here", latent.read),
+        )
+        yield Diagnostic(CODE, NAME, msg, ctx.path, start, end, related, copy_fix(ctx, value, "unsafe"))
