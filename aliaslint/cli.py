@@ -110,6 +110,12 @@ def _paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
 @click.option("--exit-zero", is_flag=True, help="Exit with status 0 even when there are findings.")
 @click.option("--show-settings", is_flag=True, help="Print the settings that apply to the first path, then exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, without the summary lines.")
+@click.option("--confirm", is_flag=True,
+              help="Run each finding's code as written and with its fix, in a sandbox, and show the difference.")
+@click.option("--confirm-timeout", type=click.FloatRange(0, 3600, min_open=True), default=10.0, show_default=True,
+              metavar="SECONDS", help="Wall-clock limit of each --confirm run.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Parallel --confirm runs (default: the available cores).")
 @click.version_option(__version__, "-V", "--version", prog_name="aliaslint")
 def check(
     paths: tuple[str, ...],
@@ -124,6 +130,9 @@ def check(
     exit_zero: bool,
     show_settings: bool,
     quiet: bool,
+    confirm: bool,
+    confirm_timeout: float,
+    jobs: int | None,
     **overrides: Any,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
@@ -144,6 +153,8 @@ def check(
 
     _source_lines.cache_clear()  # files may have changed since an earlier run in this process
     out = _Output(output_format, output_file, quiet, statistics)
+    if confirm and not diff:
+        out.confirm = functools.partial(_confirm, timeout=confirm_timeout, jobs=jobs or _cores())
     if show_settings:
         click.echo(settings_for(stdin_filename or (paths[0] if paths and paths != ("-",) else ".")).describe(), nl=False)
         sys.exit(EXIT_CLEAN)
@@ -187,8 +198,11 @@ class _Output:
     def __init__(self, fmt: str, output_file: str | None, quiet: bool, statistics: bool) -> None:
         self.fmt, self.output_file, self.quiet, self.statistics = fmt, output_file, quiet, statistics
         self.lines: Callable[[str, int], str | None] = source_line
+        self.confirm: Callable[[list[Diagnostic], Callable[[str, int], str | None]], list[Diagnostic]] | None = None
 
     def emit(self, diagnostics: list[Diagnostic], unsafe: bool, summary: str | None) -> None:
+        if self.confirm is not None and not self.statistics:
+            diagnostics = self.confirm(diagnostics, self.lines)
         if self.statistics:
             text = format_statistics(diagnostics, unsafe)
         else:
@@ -204,6 +218,35 @@ class _Output:
         except OSError as e:
             click.echo(f"aliaslint: error: {self.output_file}: cannot write output: {e.strerror}", err=True)
             sys.exit(EXIT_ERROR)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _confirm(diagnostics: list[Diagnostic], lines: Callable[[str, int], str | None], *, timeout: float,
+             jobs: int) -> list[Diagnostic]:
+    """The findings with their --confirm verdicts, run on the text the findings point into."""
+    from .confirm.confirm import confirm  # the sandbox is loaded only when asked for
+
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    texts = [_text_of(path, lines) for path in by_path]
+    done = confirm(list(zip(texts, by_path.values())), timeout=timeout, jobs=jobs)
+    return sorted((d for ds in done for d in ds), key=Diagnostic.sort_key)
+
+
+def _text_of(path: str, lines: Callable[[str, int], str | None]) -> str:
+    """A file's text as the findings saw it, rebuilt line by line from what the formats read."""
+    out, row = [], 1
+    while (line := lines(path, row)) is not None:
+        out.append(line)
+        row += 1
+    return "\n".join(out)
 
 
 def format_statistics(diagnostics: list[Diagnostic], unsafe: bool) -> str:

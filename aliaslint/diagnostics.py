@@ -39,6 +39,26 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """What running the flagged code as written and with its fix showed (``--confirm``).
+
+    ``status`` is "confirmed", "not-reproduced" or "inconclusive"; ``symptom`` ("zero-gradient" or
+    "wrong-result") only when confirmed. ``call`` is the driven call as shown to users, ``original``
+    and ``fixed`` what each run produced (a value or an exception), ``reason`` the one line that
+    explains an inconclusive run or adds what else happened (both runs then raised, which probes broke
+    the code).
+    """
+
+    status: str
+    symptom: str | None = None
+    call: str | None = None
+    original: str | None = None
+    fixed: str | None = None
+    reason: str | None = None
+    line: str = ""  # the whole sentence shown under the finding in text output
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -48,6 +68,7 @@ class Diagnostic:
     end_location: Location
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
+    confirmation: Confirmation | None = None
 
     def sort_key(self) -> tuple[str, Location, str]:
         return (self.path, self.location, self.code)

@@ -17,10 +17,17 @@ def format_diagnostic(d: Diagnostic, fixable: bool = False) -> str:
     return f"{d.path}:{d.location.row}:{d.location.column}: {d.code}{mark} {d.message}"
 
 
+def format_confirmation(d: Diagnostic) -> str:
+    """The ``--confirm`` verdict, indented under its finding (editors read it as a continuation)."""
+    return f"  {d.confirmation.line}\n" if d.confirmation is not None else ""
+
+
 def render(diagnostics: Sequence[Diagnostic], ctx: FormatContext) -> str:
     from ..fixes import applicable
 
-    return "".join(format_diagnostic(d, applicable(d, ctx.unsafe_fixes)) + "\n" for d in diagnostics)
+    return "".join(
+        format_diagnostic(d, applicable(d, ctx.unsafe_fixes)) + "\n" + format_confirmation(d) for d in diagnostics
+    )
 
 
 def _errors(n: int) -> str:

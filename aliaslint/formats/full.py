@@ -41,6 +41,8 @@ def format_full(d: Diagnostic, ctx: FormatContext) -> str:
         lines.extend(snippet(source, d))
     if d.fix is not None:
         lines.append(help_line(d.fix))
+    if d.confirmation is not None:
+        lines.append(f"confirmation: {d.confirmation.line}")
     return "\n".join(lines) + "\n\n"
 
 

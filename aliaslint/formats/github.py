@@ -33,6 +33,8 @@ def format_github(d: Diagnostic) -> str:
     }
     props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
     message = f"{d.path}:{start.row}:{start.column}: {d.code} {d.message}"
+    if d.confirmation is not None:
+        message += f"\n{d.confirmation.line}"  # a second line of the annotation
     return f"::error {props}::{escape_data(message)}"
 
 

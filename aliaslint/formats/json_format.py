@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any, Sequence
 
-from ..diagnostics import Diagnostic, Edit, Fix, Location, Related
+from ..diagnostics import Confirmation, Diagnostic, Edit, Fix, Location, Related
 from . import FormatContext
 
 
@@ -32,7 +32,7 @@ def to_json(d: Diagnostic, cwd: str) -> dict[str, Any]:
     return {
         "cell": None,
         "code": d.code,
-        "confirmation": None,
+        "confirmation": None if d.confirmation is None else confirmation(d.confirmation),
         "end_location": location(d.end_location),
         "filename": absolute(d.path, cwd),
         "fix": None if d.fix is None else fix(d.fix),
@@ -65,3 +65,9 @@ def edit(e: Edit) -> dict[str, Any]:
 
 def related(r: Related) -> dict[str, Any]:
     return {"message": r.message, "location": location(r.location), "end_location": location(r.end_location)}
+
+
+def confirmation(c: Confirmation) -> dict[str, Any]:
+    """``--confirm``'s verdict: status, symptom, the driven call, what each run gave, and why."""
+    return {"status": c.status, "symptom": c.symptom, "call": c.call, "original": c.original,
+            "fixed": c.fixed, "reason": c.reason}

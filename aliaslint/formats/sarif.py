@@ -14,8 +14,8 @@ import pathlib
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
-from ..diagnostics import Diagnostic, Edit, Fix, Location, Related
-from . import FormatContext, RuleInfo
+from ..diagnostics import Confirmation, Diagnostic, Edit, Fix, Location, Related
+from . import FormatContext, RuleInfo, json_format
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -72,7 +72,14 @@ def result(d: Diagnostic, index: Mapping[str, int], cwd: str) -> dict[str, Any]:
         out["relatedLocations"] = [related(i, r, artifact) for i, r in enumerate(d.related)]
     if d.fix is not None:
         out["fixes"] = [fix(d.fix, artifact)]
+    if d.confirmation is not None:
+        out["properties"] = {"confirmation": confirmation(d.confirmation)}
     return out
+
+
+def confirmation(c: Confirmation) -> dict[str, Any]:
+    """The JSON format's confirmation object, plus the sentence the text formats show."""
+    return {**json_format.confirmation(c), "text": c.line}
 
 
 def related(i: int, r: Related, artifact: dict[str, str]) -> dict[str, Any]:
