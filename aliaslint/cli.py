@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .diagnostics import Diagnostic
 from .discovery import discover, is_excluded
-from .engine import FileOutcome, fix_file, fix_source, lint_file, lint_source
+from .engine import FileOutcome, fix_files, fix_source, lint_files, lint_source
 from .fixes import applicable, decode
 from .formats import RENDERERS, WITH_SUMMARY, FormatContext, RuleInfo, renderer
 from .formats.concise import format_diff_summary, format_fix_summary, format_summary
@@ -166,7 +166,7 @@ def check(
         click.echo(f"aliaslint: error: {path}: no such file or directory", err=True)
     failed = bool(found.missing)
     if fix or diff:
-        outcomes = [fix_file(f, s, write=not diff) for f, s in found.files]
+        outcomes = fix_files(found.files, write=not diff)
         failed |= _report_errors(outcomes)
         if diff:
             code = _diff(outcomes, quiet, failed)
@@ -175,7 +175,7 @@ def check(
             out.emit(remaining, _unsafe(found.files), format_fix_summary(len(remaining), sum(o.fixed for o in outcomes)))
             code = EXIT_ERROR if failed else EXIT_FINDINGS if remaining else EXIT_CLEAN
     else:
-        diagnostics = sorted((d for f, s in found.files for d in lint_file(f, s)), key=Diagnostic.sort_key)
+        diagnostics = lint_files(found.files)
         unsafe = _unsafe(found.files)
         out.emit(diagnostics, unsafe, _check_summary(diagnostics, unsafe))
         code = EXIT_ERROR if failed else EXIT_FINDINGS if diagnostics else EXIT_CLEAN

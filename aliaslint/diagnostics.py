@@ -22,6 +22,7 @@ class Related:
     message: str
     location: Location
     end_location: Location
+    path: str | None = None  # another file of the run (a helper's caller); None: the finding's own file
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import libcst as cst
 
-from .analysis.summaries import analyze_module
+from .analysis.project import SourceModule, analyze_component, components, imported_names, module_name
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
-from .fixes import FixError, atomic_write, decode, encode, fix_text, unified_diff
-from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, UNUSED_NOQA_CODE
+from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, unified_diff
+from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, UNUSED_NOQA_CODE, Rule
 from .settings import Settings
 from .suppression import suppress
 from .rules.context import RuleContext
@@ -30,51 +30,115 @@ def file_error(path: str, message: str, row: int = 1, column: int = 1) -> Diagno
     return Diagnostic(FILE_ERROR_CODE, FILE_ERROR_NAME, message, path, loc, loc)
 
 
+@dataclass
+class SourceFile:
+    """One input of a run: where it is (for its module name), how it is shown, its bytes."""
+
+    path: str
+    shown: str
+    source: bytes | str
+    settings: Settings = DEFAULT_SETTINGS
+
+
+def _parse(f: SourceFile) -> cst.Module | Diagnostic:
+    try:
+        return cst.parse_module(f.source)
+    except cst.ParserSyntaxError as e:
+        return _syntax_error(f.source, f.shown, e)
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
+        return file_error(f.shown, f"cannot decode file: {_one_line(e)}")
+    except RecursionError:
+        return file_error(f.shown, "cannot parse file: nesting too deep")
+
+
+def _rules(f: SourceFile) -> list[Rule]:
+    enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
+    return [r for r in RULES if r.code in enabled and r.check is not None]
+
+
+def lint_sources(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
+    """Diagnostics for each file (same order), analysing files that import each other together.
+
+    A cheap ``ast`` pass finds the imports; then one component at a time is parsed with LibCST,
+    analysed and reported, so only one component's trees are in memory at once.
+    """
+    out: list[list[Diagnostic]] = [[] for _ in files]
+    names = [module_name(f.path) for f in files]
+    imports = [_imports(f, name, package) for f, (name, package) in zip(files, names, strict=True)]
+    for group in components([n for n, _ in names], imports):
+        parsed = {i: _parse(files[i]) for i in group}
+        members = [i for i in group if isinstance(parsed[i], cst.Module) and _rules(files[i])]
+        modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
+        if modules:
+            for i, found in zip(members, _lint_component(files, modules, members), strict=True):
+                out[i] = found
+        for i in group:
+            p = parsed[i]
+            out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
+    return out
+
+
+def _imports(f: SourceFile, name: str, is_package: bool) -> set[str]:
+    """What the file imports; a file Python cannot parse imports nothing (LibCST will say why)."""
+    try:
+        return imported_names(ast.parse(f.source), name, is_package)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+
+
+def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], members: list[int]) -> list[list[Diagnostic]]:
+    """Run the analysis once for the component and every member's rules on it."""
+    try:
+        result = analyze_component(group)
+        found = []
+        for m, i in zip(group, members, strict=True):
+            others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o is not m]
+            ctx = RuleContext(files[i].shown, m.module, result, others)
+            found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
+        return found
+    except RecursionError:
+        return [[file_error(files[i].shown, "cannot analyse file: nesting too deep")] for i in members]
+    except Exception as e:  # a bug in aliaslint must not stop the run over the other files
+        message = f"internal error while analysing this file ({type(e).__name__}: {_one_line(e)})"
+        return [[file_error(files[i].shown, message)] for i in members]
+
+
+def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:
+    """Per-file settings after the rules: noqa, unused noqa, and which fixes may be applied."""
+    enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
+    if not f.settings.ignore_noqa:
+        text = f.source if isinstance(f.source, str) else parsed.code
+        found = suppress(found, text, f.shown, UNUSED_NOQA_CODE in enabled)
+    fixable = f.settings.fixable_codes()
+    found = [d if d.fix is None or d.code in fixable else replace(d, fix=None) for d in found]
+    return sorted(found, key=Diagnostic.sort_key)
+
+
 def lint_source(source: bytes | str, path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
     """Diagnostics for one source, after rule selection, per-file ignores, noqa and fixability."""
-    enabled = settings.enabled() - settings.ignored_for(path)
-    rules = [r for r in RULES if r.code in enabled and r.check is not None]
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as e:
-        return [_syntax_error(source, path, e)]
-    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
-        return [file_error(path, f"cannot decode file: {_one_line(e)}")]
-    except RecursionError:
-        return [file_error(path, "cannot parse file: nesting too deep")]
-    out: list[Diagnostic] = []
-    if rules:
-        try:
-            result = analyze_module(module)
-            ctx = RuleContext(path, module, result)
-            for rule in rules:
-                out.extend(rule.check(ctx))  # type: ignore[misc]
-        except RecursionError:
-            return [file_error(path, "cannot analyse file: nesting too deep")]
-        except Exception as e:  # a bug in aliaslint must not stop the run over the other files
-            return [file_error(path, f"internal error while analysing this file ({type(e).__name__}: {_one_line(e)})")]
-    if not settings.ignore_noqa:
-        text = source if isinstance(source, str) else module.code
-        out = suppress(out, text, path, UNUSED_NOQA_CODE in enabled)
-    fixable = settings.fixable_codes()
-    out = [d if d.fix is None or d.code in fixable else replace(d, fix=None) for d in out]
-    return sorted(out, key=Diagnostic.sort_key)
+    return lint_sources([SourceFile(path, path, source, settings)])[0]
 
 
-def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
+def read_source(path: str, settings: Settings = DEFAULT_SETTINGS) -> SourceFile | Diagnostic:
     shown = display_path(path)
     try:
         with open(path, "rb") as fh:
-            source = fh.read()
+            return SourceFile(path, shown, fh.read(), settings)
     except OSError as e:
-        return [file_error(shown, f"cannot read file: {e.strerror or e}")]
-    return lint_source(source, shown, settings)
+        return file_error(shown, f"cannot read file: {e.strerror or e}")
 
 
-def lint_files(paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    for path in paths:
-        out.extend(lint_file(path, settings))
+def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
+    return lint_files([(path, settings)])
+
+
+def lint_files(paths: Iterable[tuple[str, Settings]]) -> list[Diagnostic]:
+    """Every file of a run, in one go: imports between them are followed."""
+    read = [read_source(p, s) for p, s in paths]
+    sources = [r for r in read if isinstance(r, SourceFile)]
+    out = [r for r in read if isinstance(r, Diagnostic)]
+    for found in lint_sources(sources):
+        out.extend(found)
     return sorted(out, key=Diagnostic.sort_key)
 
 
@@ -91,41 +155,66 @@ class FileOutcome:
 
 def fix_source(raw: bytes, shown: str, settings: Settings = DEFAULT_SETTINGS) -> tuple[FileOutcome, bytes]:
     """Fix one source; returns what happened and the bytes to write (the input when nothing changed)."""
-    unsafe = settings.unsafe_fixes
-    try:
-        decoded = decode(raw)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        return FileOutcome(shown, lint_source(raw, shown, settings)), raw
-
-    def lint(text: str) -> list[Diagnostic]:
-        return lint_source(text, shown, settings)
-
-    try:
-        result = fix_text(decoded.text, lint, unsafe)
-    except FixError as e:
-        return FileOutcome(shown, lint(decoded.text), error=str(e)), raw
-    if result.fixed == 0:
-        return FileOutcome(shown, result.remaining), raw
-    diff = unified_diff(decoded.text, result.text, shown)
-    return FileOutcome(shown, result.remaining, result.fixed, diff), encode(result.text, decoded.encoding)
+    return _fix_group([SourceFile(shown, shown, raw, settings)])[0]
 
 
-def fix_file(path: str, settings: Settings = DEFAULT_SETTINGS, write: bool = True) -> FileOutcome:
-    """Fix one file in place (``write``) or only compute the diff; never leave it half written."""
-    shown = display_path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as e:
-        return FileOutcome(shown, [file_error(shown, f"cannot read file: {e.strerror or e}")])
-    outcome, data = fix_source(raw, shown, settings)
-    if not write or outcome.fixed == 0:
-        return outcome
-    try:
-        atomic_write(path, data)
-    except FixError as e:
-        return FileOutcome(shown, lint_source(raw, shown, settings), error=str(e))
-    return FileOutcome(shown, outcome.diagnostics, outcome.fixed)
+def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list[FileOutcome]:
+    """Fix every file of a run (in place with ``write``, else only the diffs); files that import
+    each other are fixed together. A file is written whole or not at all."""
+    read = [read_source(p, s) for p, s in paths]
+    sources = [r for r in read if isinstance(r, SourceFile)]
+    outcomes: dict[int, FileOutcome] = {
+        i: FileOutcome(r.path, [r]) for i, r in enumerate(read) if isinstance(r, Diagnostic)
+    }
+    position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
+    names = [module_name(f.path) for f in sources]
+    imports = [_imports(f, n, p) for f, (n, p) in zip(sources, names, strict=True)]
+    for group in components([n for n, _ in names], imports):
+        for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):
+            f = sources[k]
+            if write and outcome.fixed:
+                try:
+                    atomic_write(f.path, data)
+                except FixError as e:
+                    outcome = FileOutcome(f.shown, lint_sources([f])[0], error=str(e))
+                else:
+                    outcome = FileOutcome(f.shown, outcome.diagnostics, outcome.fixed)
+            outcomes[position[k]] = outcome
+    return [outcomes[i] for i in range(len(read))]
+
+
+def _fix_group(files: list[SourceFile]) -> list[tuple[FileOutcome, bytes]]:
+    """Fix files analysed together; for each, what happened and the bytes to write."""
+    decoded: dict[int, Decoded] = {}
+    for i, f in enumerate(files):
+        try:
+            decoded[i] = decode(f.source if isinstance(f.source, bytes) else f.source.encode("utf-8"))
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            pass
+    order = sorted(decoded)
+
+    def lint(texts: list[str]) -> list[list[Diagnostic]]:
+        batch = [replace(files[i], source=t) for i, t in zip(order, texts, strict=True)]
+        return lint_sources(batch)
+
+    results = fix_texts([decoded[i].text for i in order], lint, [files[i].settings.unsafe_fixes for i in order])
+    by_file = dict(zip(order, results, strict=True))
+    out: list[tuple[FileOutcome, bytes]] = []
+    for i, f in enumerate(files):
+        raw = f.source if isinstance(f.source, bytes) else f.source.encode("utf-8")
+        result = by_file.get(i)
+        if result is None:  # cannot be decoded: lint says why
+            out.append((FileOutcome(f.shown, lint_sources([f])[0]), raw))
+        elif isinstance(result, FixError):
+            out.append((FileOutcome(f.shown, lint_sources([replace(f, source=decoded[i].text)])[0],
+                                    error=str(result)), raw))
+        elif result.fixed == 0:
+            out.append((FileOutcome(f.shown, result.remaining), raw))
+        else:
+            diff = unified_diff(decoded[i].text, result.text, f.shown)
+            out.append((FileOutcome(f.shown, result.remaining, result.fixed, diff),
+                        encode(result.text, decoded[i].encoding)))
+    return out
 
 
 def _syntax_error(source: bytes | str, path: str, e: cst.ParserSyntaxError) -> Diagnostic:

@@ -68,9 +68,9 @@ def applicable(d: Diagnostic, unsafe: bool) -> bool:
     return d.fix is not None and (d.fix.applicability == "safe" or (unsafe and d.fix.applicability == "unsafe"))
 
 
-def choose_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool) -> list[Diagnostic]:
-    """The fixes of one pass: those of the lowest rule code that has any, whose edits touch no
-    other chosen fix (the rest wait for the next pass).
+def choose_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool, code: str | None = None) -> list[Diagnostic]:
+    """The fixes of one pass: those of the lowest rule code that has any (or of ``code``), whose
+    edits touch no other chosen fix (the rest wait for the next pass).
 
     One code per pass because the rules overlap: copying a stored result (ALI001) also settles
     the finding at the function that returned the alias (ALI002), so that function is left alone.
@@ -78,7 +78,7 @@ def choose_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool) -> list[Diagno
     candidates = [d for d in diagnostics if applicable(d, unsafe)]
     if not candidates:
         return []
-    first = min(d.code for d in candidates)
+    first = code if code is not None else min(d.code for d in candidates)
     taken: list[tuple[Location, Location]] = []
     chosen: list[Diagnostic] = []
     for d in sorted(candidates, key=Diagnostic.sort_key):
@@ -102,21 +102,50 @@ class FixResult:
 
 def fix_text(text: str, lint: Callable[[str], list[Diagnostic]], unsafe: bool) -> FixResult:
     """Apply fixes pass by pass until none applies; never return text that does not parse."""
-    fixed = 0
-    diagnostics = lint(text)
+    result = fix_texts([text], lambda texts: [lint(texts[0])], [unsafe])[0]
+    if isinstance(result, FixError):
+        raise result
+    return result
+
+
+def fix_texts(texts: list[str], lint: Callable[[list[str]], list[list[Diagnostic]]],
+              unsafe: list[bool]) -> list[FixResult | FixError]:
+    """Fix several files that are analysed together (a helper and its callers), pass by pass.
+
+    Each pass applies the lowest rule code fixable in *any* of the files, so that copying the
+    stored result in the helper's file (ALI001) comes before changing the aliasing function in the
+    caller's file (ALI002), as in one file. A file whose fix would not parse keeps its last good
+    text and takes no further fixes; the others go on.
+    """
+    texts = list(texts)
+    fixed = [0] * len(texts)
+    failed: list[FixError | None] = [None] * len(texts)
+    diagnostics = lint(texts)
     for _ in range(MAX_PASSES):
-        chosen = choose_fixes(diagnostics, unsafe)
-        if not chosen:
+        open_ = [i for i in range(len(texts)) if failed[i] is None]
+        codes = [d.code for i in open_ for d in diagnostics[i] if applicable(d, unsafe[i])]
+        if not codes:
             break
-        new = apply_edits(text, [e for d in chosen for e in d.fix.edits])  # type: ignore[union-attr]
-        try:
-            cst.parse_module(new)
-        except (cst.ParserSyntaxError, RecursionError) as e:
-            raise FixError(f"a fix produced code that does not parse ({type(e).__name__}); file left unchanged") from e
-        text = new
-        fixed += len(chosen)
-        diagnostics = lint(text)
-    return FixResult(text, fixed, diagnostics)
+        first = min(codes)
+        changed = False
+        for i in open_:
+            chosen = choose_fixes(diagnostics[i], unsafe[i], first)
+            if not chosen:
+                continue
+            new = apply_edits(texts[i], [e for d in chosen for e in d.fix.edits])  # type: ignore[union-attr]
+            try:
+                cst.parse_module(new)
+            except (cst.ParserSyntaxError, RecursionError) as e:
+                failed[i] = FixError(
+                    f"a fix produced code that does not parse ({type(e).__name__}); file left unchanged")
+                continue
+            texts[i] = new
+            fixed[i] += len(chosen)
+            changed = True
+        if not changed:
+            break
+        diagnostics = lint(texts)
+    return [failed[i] or FixResult(texts[i], fixed[i], diagnostics[i]) for i in range(len(texts))]
 
 
 def check_writable(path: str) -> None:

@@ -176,7 +176,8 @@ def test_json_has_ruffs_keys_and_one_based_positions(fd: Path) -> None:
         for e in f["fix"]["edits"]:
             assert set(e) == {"content"} | POSITION_KEYS
         for r in f["related"]:
-            assert set(r) == {"message"} | POSITION_KEYS
+            assert set(r) == {"message", "filename"} | POSITION_KEYS
+            assert r["filename"] == f["filename"]  # one file here; test_project covers another file
     stored = findings[1]
     assert stored["code"] == "ALI001" and stored["fix"]["applicability"] == "safe"
     line = source[stored["location"]["row"] - 1]

@@ -240,7 +240,7 @@ class ScopeAnalysis:
                     else:
                         names = [(dotted_name(alias.name) or "").split(".")[0]]
                     for n in names:
-                        self._bind_name(n, EMPTY, st, None)
+                        self._bind_name(n, self._imported(n), st, None)
 
     def _assign(self, node: cst.Assign, st: State) -> None:
         if (
@@ -437,6 +437,12 @@ class ScopeAnalysis:
             p = p.parent
         return EMPTY
 
+    def _imported(self, name: str) -> Refs:
+        """What an import binds: a function or class of another file of the run, else nothing known."""
+        full = self.scope.imports.get(name)
+        target = None if full is None else self.mod.imported(self.scope, full)
+        return EMPTY if target is None else frozenset({Ref(target, Rel.SAME, NO_COND)})
+
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:
         """``np.linalg.norm`` -> ``numpy.linalg.norm`` when the root name is an import."""
         dotted = dotted_name(expr)
@@ -612,6 +618,9 @@ class ScopeAnalysis:
                     self.eval(func, st)
                 return frozenset(r for r in refs if not is_callable_obj(r.obj))
         if qn is not None:
+            target = self.mod.imported(self.scope, qn)
+            if target is not None:
+                return self._call_ref(Ref(target, Rel.SAME, NO_COND), call, args, st) or self._fresh(call, Kind.UNKNOWN)
             return self._call_qualified(qn, call, args, st)
         if isinstance(func, cst.Attribute):
             return self._call_method(func, call, args, st)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -30,6 +31,9 @@ from .values import (
     attr,
     is_callable_obj,
 )
+
+if TYPE_CHECKING:
+    from .project import Resolver
 
 MAX_ROUNDS = 8
 
@@ -62,9 +66,14 @@ class ModuleAnalysis:
     instance_class: dict[Obj, ClassInfo] = field(default_factory=dict)
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
     children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
+    resolver: "Resolver | None" = None  # imports between the files of one run (see .project)
     _current: int | None = None
     _summary_readers: dict[int, set[int]] = field(default_factory=dict)
     _binding_readers: dict[int, set[int]] = field(default_factory=dict)
+
+    def imported(self, scope: Scope, qualified: str) -> Obj | None:
+        """The function or class of another file of the run that an imported name denotes."""
+        return None if self.resolver is None else self.resolver.target(scope, qualified)
 
     def kind(self, obj: Obj) -> Kind:
         if is_callable_obj(obj):

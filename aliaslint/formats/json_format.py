@@ -40,7 +40,7 @@ def to_json(d: Diagnostic, cwd: str) -> dict[str, Any]:
         "message": d.message,
         "name": d.name,
         "noqa_row": d.location.row,
-        "related": [related(r) for r in d.related],
+        "related": [related(r, d.path, cwd) for r in d.related],
         "severity": "error",
         "url": None,
     }
@@ -63,8 +63,10 @@ def edit(e: Edit) -> dict[str, Any]:
     return {"content": e.content, "location": location(e.location), "end_location": location(e.end_location)}
 
 
-def related(r: Related) -> dict[str, Any]:
-    return {"message": r.message, "location": location(r.location), "end_location": location(r.end_location)}
+def related(r: Related, path: str, cwd: str) -> dict[str, Any]:
+    """A related location, with its file: the finding's own, or another file of the run."""
+    return {"message": r.message, "filename": absolute(r.path or path, cwd), "location": location(r.location),
+            "end_location": location(r.end_location)}
 
 
 def confirmation(c: Confirmation) -> dict[str, Any]:

@@ -69,7 +69,9 @@ def result(d: Diagnostic, index: Mapping[str, int], cwd: str) -> dict[str, Any]:
     out["message"] = {"text": d.message}
     out["locations"] = [{"physicalLocation": physical(artifact, d.location, d.end_location)}]
     if d.related:
-        out["relatedLocations"] = [related(i, r, artifact) for i, r in enumerate(d.related)]
+        out["relatedLocations"] = [
+            related(i, r, artifact if r.path is None else artifact_location(r.path, cwd)) for i, r in enumerate(d.related)
+        ]
     if d.fix is not None:
         out["fixes"] = [fix(d.fix, artifact)]
     if d.confirmation is not None:

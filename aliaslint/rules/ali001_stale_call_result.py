@@ -98,7 +98,7 @@ def message(ctx: RuleContext, finding: FlowFinding, ev: Evidence) -> str:
     fn = ctx.scope_name(ev.scope)
     mut, read = ctx.line(finding.mutation), ctx.line(finding.read)
     if ev.passed_at is not None:
-        who = f"`{ctx.code(call.func)}` is `{fn}` (passed at line {ctx.line(ev.passed_at)}), which"
+        who = f"`{ctx.code(call.func)}` is `{fn}` (passed at {ctx.where(ev.passed_at)}), which"
     else:
         who = f"`{fn}`"
     if ev.kind == "buffer":
@@ -125,6 +125,8 @@ def pick(ctx: RuleContext, findings: list[FlowFinding]) -> FlowFinding:
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for (store, _value), findings in stale_call_findings(ctx).items():
+        if not ctx.owns(store):
+            continue  # another file of the run reports it
         f = pick(ctx, findings)
         ev = ctx.evidence_for(f)[0]
         start, end = ctx.range(store)

@@ -52,25 +52,26 @@ SUMMARY = "function returns its argument or a view of it, and a caller keeps the
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    stores: dict[object, tuple[int, str, Rel, str | None]] = {}
+    stores: dict[object, tuple[tuple[bool, str, int], str, str, Rel, str | None]] = {}
     for (store, _value), findings in stale_call_findings(ctx).items():
-        line = ctx.line(store)
+        path, start, _ = ctx.locate(store)
+        key = (path != ctx.path, path, start.row)  # the first store in this file, else in another
         for f in findings:
             for ev in ctx.evidence_for(f):
                 if ev.kind != "alias":
                     continue
                 for ret in ev.returns:
                     prev = stores.get(ret)
-                    if prev is None or line < prev[0]:
-                        stores[ret] = (line, ctx.scope_name(ev.scope), ev.rel, ev.returned)
-    for ret, (line, fn, rel, returned) in stores.items():
+                    if ctx.owns(ret) and (prev is None or key < prev[0]):
+                        stores[ret] = (key, ctx.where(store), ctx.scope_name(ev.scope), ev.rel, ev.returned)
+    for ret, (_key, where, fn, rel, returned) in stores.items():
         arg = f"`{returned}`" if returned else "its argument"
         what = {Rel.SAME: f"its argument {arg} itself", Rel.VIEW: f"a view of its argument {arg}"}.get(
             rel, f"what may be a view of its argument {arg}"
         )
         start, end = ctx.range(ret)  # type: ignore[arg-type]
         msg = (
-            f"`{fn}` returns {what}, not a copy; the result stored at line {line} goes stale "
+            f"`{fn}` returns {what}, not a copy; the result stored at {where} goes stale "
             f"when the argument is modified in place"
         )
         yield Diagnostic(CODE, NAME, msg, ctx.path, start, end, (), copy_fix(ctx, ret, "unsafe"))  # type: ignore[arg-type]

@@ -76,7 +76,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for scope, summary in ctx.result.summaries.items():
         for latent in summary.latent:
             j = _callable_param_call(latent, scope)
-            if j is None or latent.origin in manifest:
+            if j is None or latent.origin in manifest or not ctx.owns(latent.origin[0]):
                 continue
             key = (ctx.range(latent.read)[0], ctx.range(latent.mutation)[0])
             best = stores.get(latent.origin)

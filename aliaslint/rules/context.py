@@ -7,6 +7,7 @@ LibCST's position metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -18,28 +19,62 @@ from ..diagnostics import Location, Related
 
 @dataclass
 class RuleContext:
+    """One file's view of an analysis that may span several files of the run (a component).
+
+    ``others`` are the component's other files; their nodes can appear as related locations (the
+    call in ``main.py`` that passes an aliasing objective to a helper here) but a rule reports a
+    finding only in the file that :meth:`owns` its node.
+    """
+
     path: str
     module: cst.Module
     result: ModuleResult
+    others: Sequence[tuple[str, cst.Module]] = ()
     _positions: dict[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
+    _other_positions: list[tuple[str, dict[cst.CSTNode, CodeRange]]] | None = field(default=None, repr=False)
+
+    def _own(self) -> dict[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            self._positions = _positions_of(self.module)
+        return self._positions
+
+    def owns(self, node: cst.CSTNode) -> bool:
+        return not self.others or node in self._own()
+
+    def locate(self, node: cst.CSTNode) -> tuple[str, Location, Location]:
+        """The file and range of any node of the component."""
+        r = self._own().get(node)
+        path = self.path
+        if r is None:
+            if self._other_positions is None:
+                self._other_positions = [(p, _positions_of(m)) for p, m in self.others]
+            path, r = next((p, pos[node]) for p, pos in self._other_positions if node in pos)
+        return path, Location(r.start.line, r.start.column + 1), Location(r.end.line, r.end.column + 1)
 
     def range(self, node: cst.CSTNode) -> tuple[Location, Location]:
-        if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = dict(wrapper.resolve(PositionProvider))
-        r = self._positions[node]
-        return Location(r.start.line, r.start.column + 1), Location(r.end.line, r.end.column + 1)
+        _, start, end = self.locate(node)
+        return start, end
 
     def line(self, node: cst.CSTNode) -> int:
         return self.range(node)[0].row
 
+    def where(self, node: cst.CSTNode) -> str:
+        """``line 27`` here, ``main.py:27`` in another file of the component."""
+        path, start, _ = self.locate(node)
+        return f"line {start.row}" if path == self.path else f"{path}:{start.row}"
+
     def code(self, node: cst.CSTNode, limit: int = 40) -> str:
-        text = " ".join(self.module.code_for_node(node).split())
+        module = self.module if not self.others or node in self._own() else self._module_of(node)
+        text = " ".join(module.code_for_node(node).split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
+    def _module_of(self, node: cst.CSTNode) -> cst.Module:
+        path = self.locate(node)[0]
+        return next((m for p, m in self.others if p == path), self.module)
+
     def related(self, message: str, node: cst.CSTNode) -> Related:
-        start, end = self.range(node)
-        return Related(message, start, end)
+        path, start, end = self.locate(node)
+        return Related(message, start, end, None if path == self.path else path)
 
     def scope_name(self, index: int) -> str:
         return self.result.info.scopes[index].name
@@ -51,3 +86,7 @@ class RuleContext:
         if isinstance(value, cst.Call):
             found.extend(self.result.call_evidence.get(value, ()))
         return sorted(set(found), key=lambda e: (e.kind != "alias", e.rel, e.scope))
+
+
+def _positions_of(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))

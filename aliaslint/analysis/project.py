@@ -1,0 +1,195 @@
+"""Several files of one run analysed together, so that a helper in one file and the aliasing objective
+passed to it from another are found together.
+
+Each file gets a dotted module name from its place among packages (folders with ``__init__.py``);
+the imports between the files (``from .util import num_grad``, ``import pkg.grad as g``) are
+resolved to the functions and classes they name, following re-exports. Files linked by such imports
+form a *component*; a component's scopes are numbered into one :class:`ModuleInfo` and go through
+one summary fixpoint, exactly as a single module would. Files that import nothing from each other
+stay alone, so a run over unrelated files costs what it did before.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import libcst as cst
+
+from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
+from .summaries import ModuleAnalysis, ModuleResult
+from .values import Obj
+
+_MAX_REEXPORT_DEPTH = 8
+
+
+@dataclass(eq=False)
+class SourceModule:
+    """One parsed file: where it is, its dotted name, and whether it is a package's ``__init__``."""
+
+    path: str
+    name: str
+    is_package: bool
+    module: cst.Module
+    info: ModuleInfo | None = field(default=None, repr=False)
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """The dotted name a file is imported under, from the ``__init__.py`` files above it."""
+    path = os.path.abspath(path)
+    folder, filename = os.path.split(path)
+    stem = filename.rsplit(".", 1)[0]
+    is_package = stem == "__init__"
+    parts = [] if is_package else [stem]
+    while os.path.exists(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+        if not package:
+            break
+    return ".".join(parts) or stem, is_package
+
+
+def absolute_import(importer: "SourceModule | _Named", target: str) -> str:
+    """``.util.num_grad`` imported in ``pkg.main`` is ``pkg.util.num_grad``."""
+    if not target.startswith("."):
+        return target
+    dots = len(target) - len(target.lstrip("."))
+    package = importer.name.split(".") if importer.is_package else importer.name.split(".")[:-1]
+    if dots > 1:
+        package = package[: len(package) - (dots - 1)] if dots - 1 <= len(package) else []
+    rest = target[dots:]
+    return ".".join([*package, rest] if rest else package)
+
+
+class Resolver:
+    """Which function or class of the run a qualified name denotes, for the flow analysis."""
+
+    def __init__(self, modules: Sequence[SourceModule]) -> None:
+        self.by_name = {m.name: m for m in modules}
+        self.module_of_scope: dict[int, SourceModule] = {}
+        for m in modules:
+            assert m.info is not None
+            self.module_of_scope[m.info.scopes[0].index] = m
+
+    def module_of(self, scope: Scope) -> SourceModule | None:
+        s: Scope | None = scope
+        while s is not None and not s.is_module:
+            s = s.parent
+        return None if s is None else self.module_of_scope.get(s.index)
+
+    def target(self, scope: Scope, qualified: str) -> Obj | None:
+        """The object ``qualified`` (as the scope's imports spell it) names, if the run defines it."""
+        importer = self.module_of(scope)
+        if importer is None:
+            return None
+        return self._lookup(absolute_import(importer, qualified), 0)
+
+    def _lookup(self, name: str, depth: int) -> Obj | None:
+        if depth > _MAX_REEXPORT_DEPTH or "." not in name:
+            return None
+        owner, _, attr = name.rpartition(".")
+        m = self.by_name.get(owner)
+        if m is None or m.info is None:
+            return None
+        module_scope = m.info.scopes[0]
+        for s in m.info.scopes:
+            if s.parent is module_scope and s.name == attr and isinstance(s.node, cst.FunctionDef):
+                return ("func", s.index)
+        for c in m.info.classes:
+            if c.name == attr and _is_top_level(c, m.module):
+                return ("class", c.index)
+        reexport = module_scope.imports.get(attr)
+        if reexport is not None:
+            return self._lookup(absolute_import(m, reexport), depth + 1)
+        return None
+
+
+def _is_top_level(cls: ClassInfo, module: cst.Module) -> bool:
+    return any(stmt is cls.node for stmt in module.body)
+
+
+def _absolute(importer: str, is_package: bool, module: str | None, level: int) -> str:
+    return absolute_import(_Named(importer, is_package), "." * level + (module or ""))
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+    is_package: bool
+
+
+def imported_names(tree: ast.Module, importer: str, is_package: bool) -> set[str]:
+    """Every dotted name the file imports (in any scope), made absolute; a cheap ``ast`` pass."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(importer, is_package, node.module, node.level)
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+    return out
+
+
+def components(names: Sequence[str], imports: Sequence[set[str]]) -> list[list[int]]:
+    """Groups of files (by index) linked by imports between them, either way, in the files' order.
+
+    An imported name links to the file whose module name is it or its longest dotted prefix.
+    """
+    counts = Counter(names)
+    index = {n: i for i, n in enumerate(names) if counts[n] == 1}  # two files named alike link nowhere
+    parent = list(range(len(names)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, imported in enumerate(imports):
+        for full in imported:
+            while full and full not in index:
+                full = full.rpartition(".")[0]
+            j = index.get(full)
+            if j is not None and j != i:
+                a, b = find(i), find(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(names)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def merge(modules: Sequence[SourceModule]) -> ModuleInfo:
+    """One :class:`ModuleInfo` over several files: scopes and classes numbered one after another."""
+    scopes: list[Scope] = []
+    classes: list[ClassInfo] = []
+    scope_of: dict[cst.CSTNode, Scope] = {}
+    for m in modules:
+        info = m.info
+        assert info is not None
+        offset_s, offset_c = len(scopes), len(classes)
+        for s in info.scopes:
+            s.index = offset_s + s.index
+        for c in info.classes:
+            c.index = offset_c + c.index
+        scopes.extend(info.scopes)
+        classes.extend(info.classes)
+        scope_of.update(info.scope_of)
+    return ModuleInfo(modules[0].module, scopes, classes, scope_of)
+
+
+def analyze_component(modules: Sequence[SourceModule]) -> ModuleResult:
+    """The summary fixpoint over one component; the result is shared by its files.
+
+    Merging renumbers the files' scopes, so scopes are collected afresh on every call.
+    """
+    for m in modules:
+        m.info = collect_scopes(m.module)
+    if len(modules) == 1:
+        return ModuleAnalysis(modules[0].info).run()  # type: ignore[arg-type]
+    return ModuleAnalysis(merge(modules), resolver=Resolver(modules)).run()

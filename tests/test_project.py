@@ -1,0 +1,140 @@
+"""Files of one run analysed together: a helper in one file, the aliasing objective in another."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from aliaslint.analysis.project import absolute_import, components, module_name, SourceModule
+
+from conftest import reported, run_cli
+
+NUMDIFF = """\
+import numpy as np
+
+
+def num_grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        g[i] = (fp - fm) / (2 * h)
+    return g
+"""
+
+MAIN = """\
+import numpy as np
+
+{imports}
+
+
+def lin(x):
+    return x
+
+
+print({call}(lin, np.array([1.0, 2.0])))
+"""
+
+
+def make(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_the_two_file_user_story(tmp_path: Path) -> None:
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert r.output.splitlines() == [
+        "main.py:7:12: ALI002 `lin` returns its argument `x` itself, not a copy; the result stored at numdiff.py:9 "
+        "goes stale when the argument is modified in place",
+        "numdiff.py:9:9: ALI001 [*] result of `f(x)` aliases `x`, which is modified in place at line 10 before this "
+        "value is read at line 13; `f` is `lin` (passed at main.py:10), which returns its argument",
+        "numdiff.py:11:9: ALI001 [*] result of `f(x)` aliases `x`, which is modified in place at line 12 before this "
+        "value is read at line 13; `f` is `lin` (passed at main.py:10), which returns its argument",
+    ]
+    assert r.exit_code == 1
+    # Either file alone shows nothing: the bug needs both.
+    assert run_cli(["numdiff.py"], cwd=tmp_path).output == "All checks passed!\n"
+    assert run_cli(["main.py"], cwd=tmp_path).output == "All checks passed!\n"
+
+
+def test_related_locations_name_the_other_file(tmp_path: Path) -> None:
+    import json
+
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
+    found = json.loads(run_cli(["--output-format", "json", "--select", "ALI001", "."], cwd=tmp_path).output)
+    passed = [r for r in found[0]["related"] if r["message"] == "`lin` passed here"]
+    assert passed == [{"message": "`lin` passed here", "filename": str(tmp_path / "main.py"),
+                       "location": {"row": 10, "column": 7}, "end_location": {"row": 10, "column": 42}}]
+
+
+PACKAGE_FORMS = {
+    "relative": ({"pkg/__init__.py": "", "pkg/util.py": NUMDIFF,
+                  "pkg/main.py": MAIN.format(imports="from .util import num_grad", call="num_grad")}, "pkg/util.py"),
+    "module_alias": ({"pkg/__init__.py": "", "pkg/grad.py": NUMDIFF,
+                      "run.py": MAIN.format(imports="import pkg.grad as g", call="g.num_grad")}, "pkg/grad.py"),
+    "reexport": ({"pkg/__init__.py": "from .util import num_grad\n", "pkg/util.py": NUMDIFF,
+                  "run.py": MAIN.format(imports="from pkg import num_grad", call="num_grad")}, "pkg/util.py"),
+    "parent_relative": ({"pkg/__init__.py": "", "pkg/num/__init__.py": "", "pkg/num/diff.py": NUMDIFF,
+                         "pkg/app/__init__.py": "",
+                         "pkg/app/main.py": MAIN.format(imports="from ..num.diff import num_grad", call="num_grad")},
+                        "pkg/num/diff.py"),
+}
+
+
+def test_imports_between_files_are_followed(tmp_path: Path) -> None:
+    for form, (files, helper) in PACKAGE_FORMS.items():
+        root = tmp_path / form
+        make(root, files)
+        r = run_cli(["-q", "--select", "ALI001", "."], cwd=root)
+        assert reported(r.output) == {("ALI001", 9, 9), ("ALI001", 11, 9)}, (form, r.output)
+        assert all(line.startswith(f"{helper}:") for line in r.output.splitlines()), (form, r.output)
+
+
+def test_an_objective_imported_into_the_helpers_file(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "objectives.py": "def lin(x):\n    return x.T\n",
+        "fd.py": NUMDIFF + "\n\nfrom objectives import lin\nnum_grad(lin, np.ones(3))\n",
+    })
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert reported(r.output) == {("ALI001", 9, 9), ("ALI001", 11, 9), ("ALI002", 2, 12)}
+
+
+def test_look_alikes_across_files_stay_silent(tmp_path: Path) -> None:
+    make(tmp_path / "copying", {"numdiff.py": NUMDIFF, "main.py": MAIN.format(
+        imports="from numdiff import num_grad", call="num_grad").replace("return x\n", "return x.copy()\n")})
+    make(tmp_path / "unrelated", {"a/numdiff.py": NUMDIFF, "b/numdiff.py": "def num_grad(f, x):\n    return 0\n",
+                                  "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
+    for case in ("copying", "unrelated"):
+        assert run_cli([str(tmp_path / case)]).output == "All checks passed!\n", case
+
+
+def test_fix_copies_in_the_helpers_file_first(tmp_path: Path) -> None:
+    main = MAIN.format(imports="from numdiff import num_grad", call="num_grad")
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": main})
+    r = run_cli(["--fix", "--unsafe-fixes", "."], cwd=tmp_path)
+    assert r.output == "Found 2 errors (2 fixed, 0 remaining).\n"
+    assert (tmp_path / "main.py").read_text() == main  # ALI002 settled by the copies in numdiff.py
+    assert "fp = f(x).copy()" in (tmp_path / "numdiff.py").read_text()
+    assert run_cli(["."], cwd=tmp_path).output == "All checks passed!\n"
+
+
+def test_module_names_and_components(tmp_path: Path) -> None:
+    make(tmp_path, {"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/m.py": "", "top.py": ""})
+    assert module_name(str(tmp_path / "pkg/sub/m.py")) == ("pkg.sub.m", False)
+    assert module_name(str(tmp_path / "pkg/sub/__init__.py")) == ("pkg.sub", True)
+    assert module_name(str(tmp_path / "top.py")) == ("top", False)
+    m = SourceModule("m.py", "pkg.sub.m", False, None)  # type: ignore[arg-type]
+    init = SourceModule("__init__.py", "pkg.sub", True, None)  # type: ignore[arg-type]
+    assert absolute_import(m, ".util.f") == "pkg.sub.util.f"
+    assert absolute_import(m, "..x") == "pkg.x"
+    assert absolute_import(init, ".util") == "pkg.sub.util"
+    assert absolute_import(m, "numpy.linalg") == "numpy.linalg"
+    assert components(["a", "b", "c", "d"], [{"numpy"}, {"a.f"}, set(), {"c"}]) == [[0, 1], [2, 3]]
+    assert components(["x", "x", "y"], [set(), set(), {"x"}]) == [[0], [1], [2]]
