@@ -18,7 +18,7 @@ import libcst as cst
 
 from . import numpy_model as npm
 from .cfg import DEF, EVAL, FOR_BIND, NAME_BIND, RETURN_EXPR, SMALL, WITH_BIND
-from .scopes import Scope, dotted_name, target_names
+from .scopes import ClassInfo, Scope, dotted_name, target_names
 from .walk import children
 from .values import (
     EMPTY,
@@ -134,6 +134,15 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
         expr = expr.value
     return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _literal_key(expr: cst.BaseExpression) -> object:
+    """A dict key or list index written as a literal (``"lin"``, ``0``), else None."""
+    if isinstance(expr, cst.SimpleString):
+        return expr.evaluated_value
+    if isinstance(expr, cst.Integer):
+        return int(expr.value, 0) if expr.value.isdigit() or expr.value[:2].lower() in ("0x", "0o", "0b") else None
+    return None
 
 
 def _is_const(expr: cst.BaseExpression | None, value: str) -> bool:
@@ -329,19 +338,26 @@ class ScopeAnalysis:
 
     def _bind_for(self, node: cst.For, st: State) -> None:
         refs: set[Ref] = set()
-        if isinstance(node.iter, (cst.List, cst.Tuple, cst.Set)):
+        it = node.iter
+        if isinstance(it, (cst.List, cst.Tuple, cst.Set)):
             # `for f in (lin, square):` iterates over known callables.
-            for el in node.iter.elements:
+            for el in it.elements:
                 if isinstance(el.value, cst.Name):
                     refs.update(r for r in self._name_refs(el.value.value, st) if is_callable_obj(r.obj))
+        else:
+            if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "values" \
+                    and not it.args:
+                it = it.func.value  # `for f in objectives.values():`
+            if isinstance(it, cst.Name):
+                refs.update(self._members(self._name_refs(it.value, st)))
         self._bind_target(node.target, frozenset(refs), st, None)
 
     def _define(self, node: cst.CSTNode, st: State) -> None:
         if isinstance(node, cst.FunctionDef):
             for d in node.decorators:
                 self.eval(d.decorator, st)
-            self._eval_defaults(node.params, st)
             scope = self.mod.info.scope_of[node]
+            self._eval_defaults(node.params, st, scope)
             if {"property", "cached_property"} & set(scope.decorators):
                 self._bind_name(node.name.value, EMPTY, st, None)
             else:
@@ -352,12 +368,54 @@ class ScopeAnalysis:
             for a in node.bases:
                 self.eval(a.value, st)
             info = next(c for c in self.mod.info.classes if c.node is node)
+            self._class_attributes(info.index, node, st)
             self._bind_name(node.name.value, frozenset({Ref(("class", info.index), Rel.SAME, NO_COND)}), st, None)
 
-    def _eval_defaults(self, params: cst.Parameters, st: State) -> None:
+    def _class_attributes(self, index: int, node: cst.ClassDef, st: State) -> None:
+        """``objective = lin`` (or ``staticmethod(lin)``) in a class body: callables the class holds."""
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if not (isinstance(small, cst.Assign) and len(small.targets) == 1
+                        and isinstance(small.targets[0].target, cst.Name)):
+                    continue
+                value, static = small.value, False
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and len(value.args) == 1 \
+                        and value.func.value == "staticmethod":
+                    value, static = value.args[0].value, True
+                refs = frozenset(r for r in self.eval(value, st) if r.obj[0] in ("func", "partial"))
+                if refs:
+                    self.mod.class_attrs[(index, small.targets[0].target.value)] = (refs, static)
+
+    def _class_attr(self, cls: ClassInfo, name: str, self_obj: Obj | None, depth: int = 0) -> Refs:
+        """A callable class attribute, looked up along the bases; through an instance a plain
+        function becomes a method bound to it (as Python does), a ``staticmethod`` does not."""
+        found = self.mod.class_attrs.get((cls.index, name))
+        if found is not None:
+            refs, static = found
+            if self_obj is None or static:
+                return refs
+            return frozenset(Ref(("bound", r.obj[1], self_obj), r.rel, r.cond) for r in refs if r.obj[0] == "func")
+        if depth > 10:
+            return EMPTY
+        for base in cls.bases:
+            for other in self.mod.info.classes:
+                if other.name == base and other is not cls:
+                    out = self._class_attr(other, name, self_obj, depth + 1)
+                    if out:
+                        return out
+        return EMPTY
+
+    def _eval_defaults(self, params: cst.Parameters, st: State, scope: Scope) -> None:
+        """Evaluate defaults where the function is defined; remember the callables among them, so a
+        call that leaves ``f=lin`` out passes ``lin``."""
         for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
             if p.default is not None:
-                self.eval(p.default, st)
+                refs = frozenset(r for r in self.eval(p.default, st) if is_callable_obj(r.obj))
+                param_ = scope.param_named(p.name.value)
+                if refs and param_ is not None:
+                    self.mod.defaults[(scope.index, param_.index)] = refs
 
     def _return(self, expr: cst.BaseExpression, st: State) -> None:
         refs = self.eval(expr, st)
@@ -474,8 +532,9 @@ class ScopeAnalysis:
         if t is cst.Call:
             return self._eval_call(e, st)  # type: ignore[arg-type]
         if t is cst.Lambda:
-            self._eval_defaults(e.params, st)  # type: ignore[attr-defined]
-            return frozenset({Ref(("func", self.mod.info.scope_of[e].index), Rel.SAME, NO_COND)})
+            index = self.mod.info.scope_of[e].index
+            self._eval_defaults(e.params, st, self.mod.info.scopes[index])  # type: ignore[attr-defined]
+            return frozenset({Ref(("func", index), Rel.SAME, NO_COND)})
         if t is cst.IfExp:
             self.eval(e.test, st)  # type: ignore[attr-defined]
             return self.eval(e.body, st) | self.eval(e.orelse, st)  # type: ignore[attr-defined]
@@ -495,15 +554,57 @@ class ScopeAnalysis:
             self._eval_comprehension(e, st)
             return self._fresh(e, Kind.LIST if t is cst.ListComp else Kind.UNKNOWN)
         if t in (cst.List, cst.Tuple, cst.Set, cst.Dict):
-            self._eval_children(e, st)
             kind = {cst.List: Kind.LIST, cst.Dict: Kind.DICT}.get(t, Kind.IMMUTABLE if t is cst.Tuple else Kind.UNKNOWN)
-            return self._fresh(e, kind)
+            return self._container(e, kind, st)
         if t in (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis):
             return EMPTY
         self._eval_children(e, st)
         if t in (cst.UnaryOperation, cst.Comparison):
             return self._fresh(e, Kind.UNKNOWN)
         return EMPTY
+
+    def _container(self, e: cst.BaseExpression, kind: Kind, st: State) -> Refs:
+        """A literal container; the callables among its elements (dict values) are remembered, so
+        that ``objectives["lin"]`` or ``for f in fs`` finds them again."""
+        held: dict[object, Refs] = {}
+        position: int | None = 0
+        for el in e.elements:  # type: ignore[attr-defined]
+            key: object = None
+            if isinstance(el, cst.DictElement):
+                self.eval(el.key, st)
+                key = _literal_key(el.key)
+            elif isinstance(el, cst.StarredDictElement):
+                self.eval(el.value, st)
+                continue
+            elif isinstance(el, cst.StarredElement):
+                position = None  # later positions are unknown
+            elif position is not None:
+                key, position = position, position + 1
+            refs = frozenset(r for r in self.eval(el.value, st) if is_callable_obj(r.obj))
+            if refs and not isinstance(el, cst.StarredElement):
+                held[key] = held.get(key, EMPTY) | refs
+        out = self._fresh(e, kind)
+        if held:
+            for r in out:
+                mine = self.mod.members.setdefault(r.obj, {})
+                for key, refs in held.items():
+                    mine[key] = mine.get(key, EMPTY) | refs
+        return out
+
+    def _members(self, refs: Refs, key: object = None) -> Refs:
+        """The callables held by the containers ``refs`` refer to: under a literal ``key`` (a
+        string, or an index) when it is known, else all of them."""
+        out: set[Ref] = set()
+        for r in refs:
+            held = self.mod.members.get(r.obj)
+            if not held:
+                continue
+            if key is None:
+                for found in held.values():
+                    out.update(found)
+            else:
+                out.update(held.get(key, EMPTY) | held.get(None, EMPTY))
+        return frozenset(out)
 
     def _eval_comprehension(self, e: cst.CSTNode, st: State) -> None:
         comp = e.for_in  # type: ignore[attr-defined]
@@ -552,15 +653,22 @@ class ScopeAnalysis:
             obj = r.obj
             cls = self.mod.instance_class.get(obj)
             if cls is None and obj[0] == "class":
-                method = self.mod.info.lookup_method(self.mod.info.classes[obj[1]], name)
+                klass = self.mod.info.classes[obj[1]]
+                method = self.mod.info.lookup_method(klass, name)
                 if method is not None:
                     out.add(Ref(("func", method.index), Rel.SAME, r.cond))
+                else:
+                    out.update(self._class_attr(klass, name, None))
                 continue
             if cls is not None:
                 method = self.mod.info.lookup_method(cls, name)
                 if method is not None:
                     target: Obj = ("bound", method.index, obj) if method.is_bound_method else ("func", method.index)
                     out.add(Ref(target, Rel.SAME, r.cond))
+                    continue
+                held = self._class_attr(cls, name, obj)
+                if held:
+                    out.update(held)
                     continue
             if is_callable_obj(obj) or self.mod.kind(obj) not in (Kind.UNKNOWN, Kind.INSTANCE):
                 continue
@@ -588,8 +696,10 @@ class ScopeAnalysis:
                     fancy = True
         if fancy:
             return self._fresh(e, Kind.ARRAY)
-        if not view:
-            return EMPTY  # an element, or an index we cannot classify: assume no alias
+        if not view:  # an element: a callable the container literal held, else no alias
+            index = e.slice[0].slice if len(e.slice) == 1 else None
+            key = _literal_key(index.value) if isinstance(index, cst.Index) else None
+            return self._members(base, key)
         out: set[Ref] = set()
         for r in base:
             kind = self.mod.kind(r.obj)
@@ -636,6 +746,8 @@ class ScopeAnalysis:
             return self._apply(obj[1], args, call, None, st)
         if obj[0] == "bound":
             return self._apply(obj[1], args, call, obj[2], st)
+        if obj[0] == "partial":
+            return self._apply(obj[1], args, call, obj, st)
         if obj[0] == "class":
             inst = alloc(self.idx, call)
             self.mod.kinds[inst] = Kind.INSTANCE
@@ -652,6 +764,8 @@ class ScopeAnalysis:
 
     def _call_qualified(self, qn: str, call: cst.Call, args: list[Arg], st: State) -> Refs:
         first = args[0][2] if args and args[0][0] is None and not args[0][1] else EMPTY
+        if qn == "functools.partial":
+            return self._partial(first, args[1:])
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
         if qn in npm.ALIAS_FUNCTIONS:
             rel = npm.ALIAS_FUNCTIONS[qn]
@@ -672,6 +786,18 @@ class ScopeAnalysis:
         if qn in npm.ARRAY_CONSTRUCTORS:
             return self._fresh(call, Kind.ARRAY)
         return self._fresh(call, Kind.UNKNOWN)
+
+    def _partial(self, funcs: Refs, bound: list[Arg]) -> Refs:
+        """``functools.partial(f, a, k=v)`` calls ``f`` with ``a`` in front; keywords change nothing
+        here. Bound arguments after a ``*args`` cannot be counted, so nothing is known then."""
+        if any(star for _, star, _ in bound):
+            return EMPTY
+        n = sum(1 for kw, _, _ in bound if kw is None)
+        out = set()
+        for r in funcs:
+            if r.obj[0] == "func":
+                out.add(r if n == 0 else Ref(("partial", r.obj[1], n), Rel.SAME, r.cond))
+        return frozenset(out)
 
     def _call_method(self, func: cst.Attribute, call: cst.Call, args: list[Arg], st: State) -> Refs:
         owner = self.eval(func.value, st)
@@ -734,6 +860,9 @@ class ScopeAnalysis:
         if summ is None:
             return self._fresh(call, Kind.UNKNOWN)
         binding, arg_of = bind_args(callee, args, self_obj)
+        for p in callee.params:  # a callable default the call leaves out
+            if p.index not in binding and (callee_index, p.index) in mod.defaults:
+                binding[p.index] = mod.defaults[(callee_index, p.index)]
         out: set[Ref] = set()
         evidence: list[Evidence] = []
         for r in summ.returns:
@@ -832,7 +961,9 @@ def bind_args(callee: Scope, args: list[Arg], self_obj: Obj | None) -> tuple[dic
     arg_of: dict[int, ArgKey] = {}
     positional = callee.positional_params()
     i = 0
-    if self_obj is not None and positional:
+    if self_obj is not None and self_obj[0] == "partial":
+        i = int(self_obj[2])  # bound by functools.partial: values unknown here
+    elif self_obj is not None and positional:
         binding[positional[0].index] = frozenset({Ref(self_obj, Rel.SAME, NO_COND)})
         i = 1
     pos = 0

@@ -67,6 +67,10 @@ class ModuleAnalysis:
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
     children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
     resolver: "Resolver | None" = None  # imports between the files of one run (see .project)
+    # Callables the code shows inside containers and classes, and as parameter defaults:
+    members: dict[Obj, dict[object, Refs]] = field(default_factory=dict)  # container literal -> key -> callables
+    class_attrs: dict[tuple[int, str], tuple[Refs, bool]] = field(default_factory=dict)  # -> (callables, static)
+    defaults: dict[tuple[int, int], Refs] = field(default_factory=dict)  # (function, param) -> callables
     _current: int | None = None
     _summary_readers: dict[int, set[int]] = field(default_factory=dict)
     _binding_readers: dict[int, set[int]] = field(default_factory=dict)
@@ -225,6 +229,8 @@ class ModuleAnalysis:
     def callables_of(self, obj: Obj) -> list[tuple[Scope, Obj | None]]:
         if obj[0] == "func":
             return [(self.info.scopes[obj[1]], None)]
+        if obj[0] == "partial":  # functools.partial(f, a, ...): arguments shift by the bound ones
+            return [(self.info.scopes[obj[1]], obj)]
         if obj[0] == "bound":
             return [(self.info.scopes[obj[1]], obj[2])]
         cls = self.instance_class.get(obj)
@@ -244,7 +250,7 @@ class ModuleAnalysis:
             k = p.index if p is not None else None
         else:
             positional = fn.positional_params()
-            i = int(key) + (1 if self_obj is not None else 0)  # type: ignore[call-overload]
+            i = int(key) + shift_of(self_obj)  # type: ignore[call-overload]
             k = positional[i].index if i < len(positional) else None
         if k is None:
             return None
@@ -270,7 +276,8 @@ class ModuleAnalysis:
         def outside(obj: Obj) -> Obj | None:
             k = obj[0]
             if k == "param" and obj[1] == fn.index:
-                return self_obj if (self_obj is not None and obj[2] == 0) else None
+                bound = self_obj is not None and self_obj[0] != "partial" and obj[2] == 0
+                return self_obj if bound else None
             if k == "attr":
                 base = outside(obj[1])
                 return None if base is None else attr(base, obj[2])
@@ -297,6 +304,14 @@ class ModuleAnalysis:
         if not found:
             return None
         return Evidence("buffer", fn.index, Rel.SAME, sites, None, None, None)
+
+
+def shift_of(self_obj: Obj | None) -> int:
+    """How many positional arguments a call of a bound callable adds in front: the instance, or
+    the arguments ``functools.partial`` bound (``("partial", scope, n)``)."""
+    if self_obj is None:
+        return 0
+    return int(self_obj[2]) if self_obj[0] == "partial" else 1
 
 
 def analyze_module(module: cst.Module) -> ModuleResult:

@@ -12,6 +12,7 @@ Object shapes::
     ("retbuf", scope, j)       what calling parameter j of ``scope`` returns when it is a buffer
     ("func", scope)            the function (def or lambda) ``scope``
     ("bound", scope, self)     method ``scope`` bound to object ``self``
+    ("partial", scope, n)      ``functools.partial(f, ...)`` of function ``scope``, ``n`` positionals bound
     ("class", name)            a class defined in the module
 
 Condition atoms (a ref or fact holds only when every atom of its condition holds)::
@@ -98,7 +99,7 @@ def root(obj: Obj) -> Obj:
 
 
 def is_callable_obj(obj: Obj) -> bool:
-    return obj[0] in ("func", "bound", "class")
+    return obj[0] in ("func", "bound", "class", "partial")
 
 
 def with_rel(refs: Refs, rel: Rel) -> Refs:
