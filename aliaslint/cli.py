@@ -235,8 +235,8 @@ def _confirm(diagnostics: list[Diagnostic], lines: Callable[[str, int], str | No
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_path.setdefault(d.path, []).append(d)
-    texts = [_text_of(path, lines) for path in by_path]
-    done = confirm(list(zip(texts, by_path.values())), timeout=timeout, jobs=jobs)
+    files = [(path, _text_of(path, lines), found) for path, found in by_path.items()]
+    done = confirm(files, timeout=timeout, jobs=jobs, read=lambda path: _text_of(path, lines) or None)
     return sorted((d for ds in done for d in ds), key=Diagnostic.sort_key)
 
 

@@ -310,3 +310,35 @@ def test_full_sarif_and_github_formats_show_the_verdict() -> None:
     assert [(p["status"], p["symptom"], p["text"]) for p in props] == [("confirmed", "zero-gradient", line)] * 2
     github = run_cli([*args, "--output-format", "github"], cwd=EXAMPLE.parent).output
     assert github.splitlines()[0].endswith(f"returns its argument%0A{line}")
+
+
+def test_a_helper_driven_from_another_file_is_confirmed_with_that_call(tmp_path: Path) -> None:
+    helper = CENTRAL.split("\n\nx = np.array")[0].replace("def {name}(x):\n{body}\n\n\n", "") + "\n"
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "numdiff.py").write_text(helper + "\nprint('never run')\n")
+    write(tmp_path, "main.py", """\
+        import numpy as np
+
+        from pkg.numdiff import grad
+
+
+        def view(x):
+            return x[:]
+
+
+        print(grad(view, np.array([3.0, 4.0])))
+        """)
+    r = run_cli(["--confirm", "-q", "."], cwd=tmp_path)
+    line = "confirmed (zero-gradient): grad(view, x=[3. 4.]) returned [0. 0.]; with the fix it returns [1. 1.]"
+    assert r.output.splitlines() == [
+        "main.py:7:12: ALI002 `view` returns a view of its argument `x`, not a copy; the result stored at "
+        "pkg/numdiff.py:9 goes stale when the argument is modified in place",
+        f"  {line}",
+        "pkg/numdiff.py:9:9: ALI001 [*] result of `f(x)` is a view of `x`, which is modified in place at line 10 "
+        "before this value is read at line 13; `f` is `view` (passed at main.py:10), which returns a view of its argument",
+        f"  {line}",
+        "pkg/numdiff.py:11:9: ALI001 [*] result of `f(x)` is a view of `x`, which is modified in place at line 12 "
+        "before this value is read at line 13; `f` is `view` (passed at main.py:10), which returns a view of its argument",
+        f"  {line}",
+    ]

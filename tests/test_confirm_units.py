@@ -115,20 +115,20 @@ def test_verdicts():
     p = _plan(MODULE, "grad")
     zero = {"ndarray": [0.0, 0.0], "shape": [2], "dtype": "float64"}
     one = {"ndarray": [1.0, 1.0], "shape": [2], "dtype": "float64"}
-    c = compare(p, 9, _run([_case(returned=zero)]), _run([_case(returned=one)]))
+    c = compare(p, "line 9", _run([_case(returned=zero)]), _run([_case(returned=one)]))
     assert (c.status, c.symptom, c.original, c.fixed) == ("confirmed", "zero-gradient", "[0. 0.]", "[1. 1.]")
-    c = compare(p, 9, _run([_case(returned=one)]), _run([_case(returned=zero)]))
+    c = compare(p, "line 9", _run([_case(returned=one)]), _run([_case(returned=zero)]))
     assert c.symptom == "wrong-result"
-    c = compare(p, 9, _run([_case(returned=one)]), _run([_case(returned=one)]))
+    c = compare(p, "line 9", _run([_case(returned=one)]), _run([_case(returned=one)]))
     assert c.line == "not-reproduced: grad(lin, x=1.5) returned [1. 1.] as written and with the fix"
-    c = compare(p, 9, _run([_case(returned=1)], stdout="a\n"), _run([_case(returned=1)], stdout="b\n"))
+    c = compare(p, "line 9", _run([_case(returned=1)], stdout="a\n"), _run([_case(returned=1)], stdout="b\n"))
     assert c.line == "confirmed (wrong-result): it printed 'a'; with the fix 'b'"
-    c = compare(p, 9, _run([], status="timeout", reason="timed out after 2.0 s"), _run([]))
+    c = compare(p, "line 9", _run([], status="timeout", reason="timed out after 2.0 s"), _run([]))
     assert c.line == "inconclusive: the program as written timed out (timed out after 2.0 s)"
-    c = compare(p, 9, _run([_case(reads=0, raised="TypeError: no")]), _run([_case(reads=0, raised="TypeError: no")]))
+    c = compare(p, "line 9", _run([_case(reads=0, raised="TypeError: no")]), _run([_case(reads=0, raised="TypeError: no")]))
     assert c.line == "inconclusive: grad(lin, x=1.5) raised TypeError: no before reaching the stale read"
     broken = SandboxResult("error", 1, "", "", None, "NameError: name 'g' is not defined", 0.1)
-    c = compare(p, 9, broken, _run([]))
+    c = compare(p, "line 9", broken, _run([]))
     assert c.reason == "the program could not be built or run: NameError: name 'g' is not defined"
 
 
@@ -139,3 +139,14 @@ def test_values_are_shown_as_numpy_prints_them():
     assert show({"tuple": [1, {"list": [2.5]}]}) == "(1, [2.5])"
     assert show(0.1 + 0.2) == "0.3"
     assert len(show({"ndarray": list(range(1000)), "shape": [1000], "dtype": "int64"})) <= 80
+
+
+def test_a_helper_module_keeps_definitions_and_drops_its_script_code():
+    from aliaslint.confirm.harness import build_module
+
+    module = build_module(MODULE)
+    compile(module, "module", "exec")
+    for present in ("def lin(x)", "def unrelated()", "class Model", "START = np.linspace(0.0, 1.0, 3)"):
+        assert present in module
+    for absent in ("__main__", "LOADED", "_aliaslint_main"):
+        assert absent not in module

@@ -111,6 +111,29 @@ def build_program(text: str, needed: Iterable[str], cases: Sequence[Case],
                   extra_definitions: Sequence[str] = ()) -> str:
     """The program for one run: runtime, imports, constants, the definitions ``needed`` reaches
     (transitively), ``extra_definitions`` (probes), and a driver running ``cases`` in order."""
+    wanted = set(needed)
+    for case in cases:
+        wanted |= loaded_names([ast.parse("\n".join(case.body))])
+    future, parts = _pieces(text, wanted)
+    driver = []
+    for i, case in enumerate(cases):
+        body = "".join(f"    {line}\n" for line in case.body)
+        driver.append(f"def _aliaslint_case_{i}():\n{body}")
+    listing = ", ".join(f"({case.label!r}, _aliaslint_case_{i})" for i, case in enumerate(cases))
+    driver.append(f"_aliaslint_main([{listing}])\n")
+    return "\n".join([*future, RUNTIME.strip("\n") + "\n", *parts, *extra_definitions, *driver])
+
+
+def build_module(text: str) -> str:
+    """A module of the run as confirmation imports it (the helper, when the call that drives it is in
+    another file): its imports, constants and every top-level definition, no other code."""
+    future, parts = _pieces(text, None)
+    return "\n".join([*future, *parts])
+
+
+def _pieces(text: str, wanted: set[str] | None) -> tuple[list[str], list[str]]:
+    """``from __future__`` lines, then the imports, constants and definitions (those ``wanted``
+    reaches, or all) in their original order."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     np_names, ctors = numpy_aliases(tree), constructor_names(tree)
@@ -131,11 +154,8 @@ def build_program(text: str, needed: Iterable[str], cases: Sequence[Case],
                 constants[t.id] = stmt
                 known.add(t.id)
 
-    wanted = set(needed)
-    for case in cases:
-        wanted |= loaded_names([ast.parse("\n".join(case.body))])
     reached: set[str] = set()
-    todo = [n for n in wanted if n in definitions]
+    todo = [n for n in (definitions if wanted is None else wanted) if n in definitions]
     while todo:
         name = todo.pop()
         if name in reached:
@@ -154,11 +174,4 @@ def build_program(text: str, needed: Iterable[str], cases: Sequence[Case],
             parts.append(_segment(text, lines, stmt))
         elif any(stmt is s for s in constants.values()):
             parts.append(_segment(text, lines, stmt))
-
-    driver = []
-    for i, case in enumerate(cases):
-        body = "".join(f"    {line}\n" for line in case.body)
-        driver.append(f"def _aliaslint_case_{i}():\n{body}")
-    listing = ", ".join(f"({case.label!r}, _aliaslint_case_{i})" for i, case in enumerate(cases))
-    driver.append(f"_aliaslint_main([{listing}])\n")
-    return "\n".join([*future, RUNTIME.strip("\n") + "\n", *parts, *extra_definitions, *driver])
+    return future, parts

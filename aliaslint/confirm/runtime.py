@@ -65,6 +65,11 @@ def _aliaslint_observe(key, value):
     return value
 
 
+import builtins as _aliaslint_builtins
+
+_aliaslint_builtins._aliaslint_observe = _aliaslint_observe  # the helper may be in a module of its own
+
+
 def _aliaslint_show(**arguments):
     """Record the arguments a case passes, before the call can change them."""
     if _aliaslint_current is not None:

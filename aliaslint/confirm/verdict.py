@@ -111,7 +111,7 @@ def _failure(name: str, run: SandboxResult) -> str:
     return f"the program {name} {what} ({run.reason})"
 
 
-def compare(plan: Plan, read_line: int, original: SandboxResult, fixed: SandboxResult) -> Confirmation:
+def compare(plan: Plan, read_at: str, original: SandboxResult, fixed: SandboxResult) -> Confirmation:
     """The verdict of one finding from its two runs."""
     for name, run in (("as written", original), ("with the fix", fixed)):
         if run.status not in ("ok", "error"):
@@ -123,7 +123,7 @@ def compare(plan: Plan, read_line: int, original: SandboxResult, fixed: SandboxR
     pairs = list(zip(before, after))
     broken = [i for i, (a, b) in enumerate(pairs) if _differs(a, b)]
     if broken:
-        return _confirmed(plan, read_line, pairs, broken)
+        return _confirmed(plan, read_at, pairs, broken)
     if original.stdout != fixed.stdout:
         first = _first_line_difference(original.stdout, fixed.stdout)
         return Confirmation(CONFIRMED, WRONG_RESULT, None, first[0], first[1],
@@ -153,7 +153,7 @@ def _differs(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return not _same(a.get("returned"), b.get("returned"))
 
 
-def _confirmed(plan: Plan, read_line: int, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+def _confirmed(plan: Plan, read_at: str, pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]],
                broken: list[int]) -> Confirmation:
     i = broken[0]
     a, b = pairs[i]
@@ -172,7 +172,7 @@ def _confirmed(plan: Plan, read_line: int, pairs: Sequence[tuple[dict[str, Any],
             orig, fix = reads_a[k], reads_b[k]
             zero = _all_zero(orig) and not _all_zero(fix)
             original, fixed = show(orig), show(fix)
-            text = f"in {call}, the stale read at line {read_line} saw {original}; with the fix it sees {fixed}"
+            text = f"in {call}, the stale read at {read_at} saw {original}; with the fix it sees {fixed}"
             if "raised" in a and "raised" in b:
                 raised_a, raised_b = a["raised"].rstrip("."), b["raised"].rstrip(".")
                 notes.append(f"both runs then raised {raised_a}" if raised_a == raised_b
