@@ -141,7 +141,7 @@ def test_show_settings(tmp_path):
     r = run_cli(["--show-settings", "src"], cwd=root)
     assert r.exit_code == 0
     assert f"config file: {root / 'pyproject.toml'}\n" in r.output
-    assert "enabled: ALI001, ALI002, ALI800, ALI900\n" in r.output
+    assert "enabled: ALI001, ALI002, ALI003, ALI004, ALI005, ALI800, ALI900\n" in r.output
 
 
 def test_statistics_and_exit_zero(tmp_path):

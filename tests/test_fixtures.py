@@ -6,7 +6,8 @@ import pytest
 
 from conftest import FIXTURES, expected_markers, reported, run_cli
 
-BUGGY = sorted((FIXTURES / "ali001").glob("*.py"))
+RULE_DIRS = ("ali001", "ali003", "ali004", "ali005")
+BUGGY = sorted(p for d in RULE_DIRS for p in (FIXTURES / d).glob("*.py"))
 SILENT = sorted((FIXTURES / "silent").glob("*.py"))
 
 
@@ -14,7 +15,15 @@ def test_catalogue_is_not_empty():
     assert len(BUGGY) >= 20 and len(SILENT) >= 10
 
 
-@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("rule", ["ALI003", "ALI004", "ALI005"])
+def test_each_new_rule_has_six_shapes_and_six_look_alikes(rule):
+    shapes = [p for p in (FIXTURES / rule.lower()).glob("*.py") if any(c == rule for c, _, _ in expected_markers(p))]
+    prefix = {"ALI003": "snapshot_", "ALI004": "appended_", "ALI005": "slice_"}[rule]
+    look_alikes = [p for p in SILENT if p.name.startswith(prefix)]
+    assert len(shapes) >= 6 and len(look_alikes) >= 6
+
+
+@pytest.mark.parametrize("path", BUGGY, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_reports_exactly_the_marked_findings(path):
     expected = expected_markers(path)
     assert expected, f"{path.name} declares no findings"

@@ -225,3 +225,220 @@ def test_slice_of_a_parameter_is_a_view_only_if_it_is_an_array(annotation, needs
     (ret,) = result.summaries[1].returns
     assert ret.rel == Rel.VIEW
     assert ({a[0] for a in ret.cond} == {"array"}) is needs_array_atom
+
+
+# --- snapshots, containers and views (ALI003-ALI005) ---------------------------------------------
+def _findings(src: str):
+    return analyze_module(cst.parse_module(textwrap.dedent(src))).findings
+
+
+@pytest.mark.parametrize(
+    "setup, expected",
+    [
+        ("a = np.zeros((3, 2))\nk = 1", X_VIEW),  # a constructor's shape: 2-d, integer index
+        ("a = np.eye(3)\nk = np.argmin(a.sum(axis=0))", X_VIEW),
+        ("a = np.arange(6.0).reshape(3, 2)\nfor k in range(3):\n    pass", X_VIEW),
+        ("a = np.zeros(3)\nk = 1", set()),  # 1-d: an element
+        ("a = np.zeros((3, 2))\nk = (0, 1)", set()),  # a tuple index: maybe an element
+        ("a = [np.zeros(2), np.zeros(2)]\nk = 1", set()),  # a list of arrays: the element itself
+    ],
+)
+def test_integer_index_of_a_2d_array_is_a_view(setup, expected):
+    got = exit_refs(f"{setup}\ny = a[k]", "y", params="")
+    assert {(kind, rel) for kind, rel in got if kind == "alloc"} == {("alloc", r) for _, r in expected}
+
+
+def test_usage_shows_two_dimensions():
+    got = exit_refs("y = x[0]\nz = x[1, 2]", "y", params="x: np.ndarray")
+    assert got == X_VIEW
+
+
+def test_random_generators_make_arrays_and_scalars():
+    src = """
+import numpy as np
+
+def f():
+    rng = np.random.default_rng(0)
+    X = rng.random((4, 2))
+    s = rng.random()
+    t = np.random.rand()
+    X0 = X
+    X += 1
+    return X0, s, t
+"""
+    (found,) = _findings(src)
+    assert found.kind.name == "ARRAY" and found.origin[1].value == "X"
+
+
+def test_a_new_array_each_iteration_leaves_older_ones_alone():
+    # row is allocated in every iteration: appending then filling it is not a stale element
+    src = """
+import numpy as np
+
+def f(n):
+    rows = []
+    prev = None
+    for i in range(n):
+        row = np.empty(2)
+        rows.append(row)
+        row[:] = i
+        if prev is not None:
+            print(prev - row)
+        prev = row
+    return rows
+"""
+    assert not _findings(src)
+
+
+def test_an_element_held_twice_goes_stale_when_the_array_changes():
+    src = """
+import numpy as np
+
+def f(n):
+    x = np.zeros(2)
+    hist = []
+    for _ in range(n):
+        hist.append(x)
+        x += 1
+    return hist
+"""
+    (found,) = [f for f in _findings(src) if f.holder == "elems"]
+    assert isinstance(found.origin[0], cst.Call) and found.mutation.value == "x"
+
+
+def test_fields_and_dict_keys_hold_snapshots():
+    src = """
+import numpy as np
+
+def f(obj, d):
+    x = np.zeros(2)
+    obj.best = x
+    d = {"prev": x}
+    x += 1
+    return obj.best, d["prev"]
+"""
+    holders = {f.holder for f in _findings(src)}
+    assert holders == {"field"}
+    assert len(_findings(src)) == 2
+
+
+def test_swapped_double_buffer_halves_stay_distinct():
+    src = """
+import numpy as np
+
+def f(n):
+    u = np.zeros(3)
+    u_new = np.zeros(3)
+    for _ in range(n):
+        u_new[:] = u + 1
+        u, u_new = u_new, u
+    return u
+"""
+    assert not _findings(src)
+
+
+def test_fresh_arrays_in_both_branches_are_held_alone():
+    src = """
+import numpy as np
+
+def f(n, c, X):
+    old = np.zeros(2)
+    for _ in range(n):
+        if c:
+            w = X @ X
+        else:
+            w = X @ X / 2
+        w /= 3
+        print(w - old)
+        old = w
+"""
+    assert not _findings(src)
+
+
+def test_tuple_swap_of_rows_is_found_and_of_1d_elements_is_not():
+    rows = "import numpy as np\n\ndef f():\n    A = np.eye(3)\n    A[0], A[1] = A[1], A[0]\n    return A\n"
+    (found,) = _findings(rows)
+    assert found.signals == {"swap"}
+    assert not _findings(rows.replace("np.eye(3)", "np.zeros(3)"))
+
+
+def test_copyable_needs_an_array_on_every_path():
+    src = """
+import numpy as np
+
+def f(c, p):
+    x = np.zeros(2) if c else None
+    a = x
+    y = np.zeros(2)
+    b = y
+    q = p
+"""
+    result = analyze_module(cst.parse_module(src))
+    by_target = {o[0].targets[0].target.value: o for o in result.stored}
+    assert not result.is_copyable(by_target["a"])
+    assert result.is_copyable(by_target["b"])
+    assert not result.is_copyable(by_target["q"])  # a parameter of unknown type
+
+
+@pytest.mark.parametrize(
+    "name, state, copy",
+    [("x_old", True, True), ("xold", True, True), ("gbest", True, True), ("x0", True, True), ("prev", True, True),
+     ("backup", False, True), ("orig_col", False, True), ("data", False, False), ("total", False, False),
+     ("hold", True, True), ("column", False, False)],
+)
+def test_snapshot_names(name, state, copy):
+    from aliaslint.analysis.snapshots import copy_name, state_name
+
+    assert (state_name(name), copy_name(name)) == (state, copy)
+
+
+@pytest.mark.parametrize(
+    "source, target, expected",
+    [("x_new", "x", True), ("xnew", "x", True), ("new_x", "x", True), ("u_next", "u", True), ("V_new", "V", True),
+     ("y", "x", False), ("x_new", "y", False)],
+)
+def test_newer_name(source, target, expected):
+    from aliaslint.analysis.snapshots import newer_name
+
+    assert newer_name(source, target) is expected
+
+
+@pytest.mark.parametrize(
+    "view, write, expected",
+    [("a[:n]", "a[n:]", True), ("a[0]", "a[1]", True), ("a[1:3]", "a[3:5]", True), ("a[k]", "a[k - 1]", True),
+     ("a[:, 0]", "a[:, 1]", True), ("a[i]", "a[j]", False), ("a[:n]", "a[1:]", False), ("a[0]", "b[1]", False)],
+)
+def test_disjoint_regions(view, write, expected):
+    from aliaslint.analysis.snapshots import disjoint
+
+    assert disjoint(cst.parse_expression(view), cst.parse_expression(write)) is expected
+
+
+@pytest.mark.parametrize(
+    "read, compared",
+    [("np.linalg.norm(x - x_old)", True), ("np.allclose(x, x_old)", True), ("f(x) < f(x_old)", True),
+     ("g(x, x_old)", False), ("(x_old, x)", False)],
+)
+def test_compared_means_set_beside_each_other(read, compared):
+    src = f"import numpy as np\n\ndef h(f, g):\n    x = np.zeros(2)\n    x_old = x\n    x += 1\n    return {read}\n"
+    (found,) = _findings(src)
+    assert ("compared" in found.signals) is compared
+
+
+def test_copy_true_makes_a_new_object():
+    src = """
+import numpy as np
+
+def as_array(a, copy=False):
+    if copy:
+        return np.array(a)
+    return np.asarray(a)
+
+def f():
+    x = np.zeros(2)
+    y = as_array(x, copy=True)
+    z = np.asarray(x, copy=True)
+    x += 1
+    return y, z
+"""
+    assert not _findings(src)

@@ -6,19 +6,26 @@ objects has happened since the store. Reading such a *stale* name is a finding: 
 condition is empty, latent (kept in the scope's summary) when it depends on what the caller passes.
 Calls to functions of the module apply their summaries (:mod:`.summaries`), which is how a call
 site settles a helper's latent findings.
+
+Besides names, a stored value can live in a slot of the heap (an attribute, a literal dict key, the
+elements of a list or dict: :mod:`.heap`); a new object from an allocation that runs again (a loop)
+leaves what held the older one alone (recency, :meth:`.heap.HeapMixin._renew`); and stale reads are
+turned into findings with what their statement shows of intent (:mod:`.reads`).
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Union
+from typing import TYPE_CHECKING, Iterable
 
 import libcst as cst
 
 from . import numpy_model as npm
 from .cfg import DEF, EVAL, FOR_BIND, NAME_BIND, RETURN_EXPR, SMALL, WITH_BIND
+from .heap import CONTAINER_WRITERS, ELEMENT_METHODS, HeapMixin
+from .reads import ReadsMixin
 from .scopes import ClassInfo, Scope, dotted_name, target_names
+from .shapes import constructor_ndim, is_int_expr, random_ndim, reshape_ndim, shape_facts
 from .walk import children
 from .values import (
     EMPTY,
@@ -33,6 +40,7 @@ from .values import (
     alloc,
     attr,
     is_callable_obj,
+    older,
     param,
     root,
     with_rel,
@@ -41,81 +49,20 @@ from .values import (
 if TYPE_CHECKING:
     from .summaries import ModuleAnalysis
 
-ArgKey = Union[int, str]
-Origin = tuple[cst.CSTNode, cst.BaseExpression]  # (store statement, stored expression)
-Fact = tuple[Origin, cst.CSTNode, str, Cond, Obj]  # (origin, mutation site, how, condition, object)
-Arg = tuple[Union[str, None], str, Refs]  # (keyword, star, refs)
+from .state import (  # noqa: F401  (re-exported: rules and summaries import them from here)
+    NO_SIGNALS,
+    Arg,
+    ArgKey,
+    Evidence,
+    Fact,
+    FlowFinding,
+    Key,
+    LatentFinding,
+    Origin,
+    State,
+)
 
-
-@dataclass(frozen=True)
-class Evidence:
-    """Why a call's result aliases: which function returns what, and who passed it."""
-
-    kind: str  # "alias" (returns its argument or a view of it) or "buffer"
-    scope: int  # the function that returns the alias
-    rel: Rel
-    returns: tuple[cst.CSTNode, ...]  # its return expressions that produce the alias
-    arg: ArgKey | None  # which argument of the stored call is aliased
-    passed_at: cst.Call | None  # the call that passed the function to a helper
-    param: str | None  # the helper's parameter that received it
-    returned: str | None = None  # the aliasing function's parameter that it returns
-
-
-@dataclass(frozen=True)
-class LatentFinding:
-    origin: Origin
-    mutation: cst.CSTNode
-    how: str
-    read: cst.CSTNode
-    cond: Cond
-    evidence: tuple[Evidence, ...]
-    chain: tuple[cst.Call, ...]
-    obj: Obj  # the object that went stale, in this function's terms
-
-
-@dataclass(frozen=True)
-class FlowFinding:
-    """A stored value read after an in-place write to the object it aliases."""
-
-    origin: Origin
-    mutation: cst.CSTNode
-    how: str  # "inplace" or "overwrite" (a later call overwrote the buffer)
-    read: cst.CSTNode
-    evidence: tuple[Evidence, ...]
-    chain: tuple[cst.Call, ...]  # call sites, innermost first, that made it manifest
-    kind: Kind = Kind.UNKNOWN  # what is known of the aliased object's type (decides fix safety)
-
-
-class State:
-    __slots__ = ("env", "origin", "stale")
-
-    def __init__(
-        self,
-        env: dict[str, Refs] | None = None,
-        origin: dict[str, frozenset[Origin]] | None = None,
-        stale: dict[str, frozenset[Fact]] | None = None,
-    ) -> None:
-        self.env = env if env is not None else {}
-        self.origin = origin if origin is not None else {}
-        self.stale = stale if stale is not None else {}
-
-    def copy(self) -> "State":
-        return State(dict(self.env), dict(self.origin), dict(self.stale))
-
-    def join(self, other: "State") -> bool:
-        changed = False
-        for mine, theirs in ((self.env, other.env), (self.origin, other.origin), (self.stale, other.stale)):
-            for key, value in theirs.items():
-                cur = mine.get(key)
-                if cur is None:
-                    mine[key] = value
-                    changed = True
-                elif not value <= cur:
-                    mine[key] = cur | value
-                    changed = True
-        return changed
-
-
+_BUILTIN_CONTAINERS = {"list": Kind.LIST, "dict": Kind.DICT}
 _ARRAY_ANNOTATIONS = ("ndarray", "NDArray")  # not ArrayLike: a list is array-like, and slicing it copies
 _MAX_VISITS_PER_BLOCK = 60
 
@@ -149,11 +96,28 @@ def _is_const(expr: cst.BaseExpression | None, value: str) -> bool:
     return isinstance(expr, cst.Name) and expr.value == value
 
 
-class ScopeAnalysis:
+class ScopeAnalysis(HeapMixin, ReadsMixin):
     def __init__(self, mod: "ModuleAnalysis", scope: Scope) -> None:
         self.mod = mod
         self.scope = scope
         self.idx = scope.index
+        # Per instruction: reads of names (for the `compared` signal), stale reads waiting for the
+        # end of the instruction, and the objects its subscript stores write into.
+        self._reads: list[tuple[Key, Refs, frozenset[Fact] | None, tuple[int, ...]]] = []
+        # Comparisons and arithmetic being evaluated (`x - x_old`, `f(x) < f(best)`, `allclose(a, b)`):
+        # two reads under one of them are set beside each other.
+        self._beside: list[int] = []
+        self._beside_of: dict[cst.CSTNode, tuple[int, ...]] = {}
+        self._pending: list[tuple[cst.CSTNode, Key, frozenset[Fact], str, bool]] = []
+        self._targets: set[Obj] = set()
+        self._instr: cst.CSTNode | None = None
+        self._st: State | None = None
+        self._quiet = 0  # > 0 while a container is evaluated without reading its elements
+        self._storing = 0  # > 0 while a value is evaluated only to be written into or measured
+        self._held: set[Obj] = set()  # allocations some name or slot has held (see _renew)
+        self._has_fields = False
+        self._literals: dict[cst.CSTNode, list[tuple[object, cst.BaseExpression, Refs]]] = {}
+        self._made: set[Obj] = set()  # allocations made by the current instruction and not yet bound
         self.returns: set[Ref] = set()
         self.return_sites: set[tuple[Obj, cst.CSTNode]] = set()
         self.mutates: set[tuple[Obj, Cond]] = set()
@@ -195,9 +159,12 @@ class ScopeAnalysis:
 
     def _initial_state(self) -> State:
         st = State()
+        names = self.scope.param_nodes()
         for p in self.scope.params:
             obj = param(self.idx, p.index)
             st.env[p.name] = frozenset({Ref(obj, Rel.SAME, NO_COND)})
+            if p.name in names:  # so that a write through an alias of a parameter makes it stale
+                st.origin[p.name] = frozenset({((self.scope.node, names[p.name]), obj)})
             if p.index == 0 and self.scope.is_bound_method and self.scope.cls is not None:
                 self.mod.kinds[obj] = Kind.INSTANCE
                 self.mod.instance_class[obj] = self.scope.cls
@@ -206,21 +173,33 @@ class ScopeAnalysis:
         return st
 
     def _block(self, b: int, st: State) -> None:
+        self._st = st
         for kind, node in self.scope.cfg.blocks[b].instrs:
-            if kind == SMALL:
-                self._small(node, st)
-            elif kind == EVAL:
-                self.eval(node, st)  # type: ignore[arg-type]
-            elif kind == FOR_BIND:
-                self._bind_for(node, st)  # type: ignore[arg-type]
-            elif kind == WITH_BIND:
-                self._bind_target(node.asname.name, self._fresh(node, Kind.UNKNOWN), st, None)  # type: ignore[attr-defined]
-            elif kind == NAME_BIND:
-                self._bind_name(node.value, EMPTY, st, None)  # type: ignore[attr-defined]
-            elif kind == DEF:
-                self._define(node, st)
-            elif kind == RETURN_EXPR:
-                self._return(node, st)  # type: ignore[arg-type]
+            self._instr = node
+            self._reads.clear()
+            self._beside_of.clear()
+            self._targets.clear()
+            self._literals.clear()
+            self._made.clear()
+            self._instruction(kind, node, st)
+            if self._pending:
+                self._flush(st)
+
+    def _instruction(self, kind: str, node: cst.CSTNode, st: State) -> None:
+        if kind == SMALL:
+            self._small(node, st)
+        elif kind == EVAL:
+            self.eval(node, st)  # type: ignore[arg-type]
+        elif kind == FOR_BIND:
+            self._bind_for(node, st)  # type: ignore[arg-type]
+        elif kind == WITH_BIND:
+            self._bind_target(node.asname.name, self._fresh(node, Kind.UNKNOWN), st, None)  # type: ignore[attr-defined]
+        elif kind == NAME_BIND:
+            self._bind_name(node.value, EMPTY, st, None)  # type: ignore[attr-defined]
+        elif kind == DEF:
+            self._define(node, st)
+        elif kind == RETURN_EXPR:
+            self._return(node, st)  # type: ignore[arg-type]
 
     # --- statements ---------------------------------------------------------------------------
     def _small(self, node: cst.CSTNode, st: State) -> None:
@@ -229,6 +208,7 @@ class ScopeAnalysis:
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 refs = self.eval(node.value, st)
+                self._fill_literal(st, node.value, refs)
                 self._bind_target(node.target, refs, st, (node, node.value))
         elif isinstance(node, cst.AugAssign):
             self._aug_assign(node, st)
@@ -261,18 +241,39 @@ class ScopeAnalysis:
             and not any(isinstance(e, cst.StarredElement) for e in node.targets[0].target.elements)
         ):
             values = [(el.value, self.eval(el.value, st)) for el in node.value.elements]
+            kept = self._swapped_pairs(node, st)
+            written: list[cst.Subscript] = []
             for el, (expr, refs) in zip(node.targets[0].target.elements, values, strict=True):
+                self._check_swap(node, expr, refs, el.value, written)
                 self._bind_target(el.value, refs, st, (node, expr))
+                if isinstance(el.value, cst.Subscript):
+                    written.append(el.value)
+            if kept:
+                st.distinct = st.distinct | kept
             return
         refs = self.eval(node.value, st)
+        self._fill_literal(st, node.value, refs)
         for t in node.targets:
             self._bind_target(t.target, refs, st, (node, node.value))
 
     def _aug_assign(self, node: cst.AugAssign, st: State) -> None:
         target = node.target
         if isinstance(target, cst.Name):
-            refs = self.eval(target, st)
-            self.eval(node.value, st)
+            self._quiet += 1
+            self._storing += 1
+            try:
+                refs = self.eval(target, st)
+            finally:
+                self._quiet -= 1
+                self._storing -= 1
+            value = self.eval(node.value, st)
+            if isinstance(node.operator, cst.AddAssign):
+                # `traj += [x]` on a list: x becomes one more element
+                self._fill_literal(st, node.value, value)
+                for r in value:
+                    key = ("elems", r.obj)
+                    for origin, o in st.origin.get(key, frozenset()):
+                        self._store_elements(st, refs, frozenset(x for x in st.env.get(key, EMPTY) if x.obj == o), origin)
             targets: list[tuple[Obj, Cond]] = []
             for r in refs:
                 if is_callable_obj(r.obj):
@@ -284,7 +285,7 @@ class ScopeAnalysis:
                     # `x += h` mutates x only if x is an array or list; the caller knows which.
                     targets.append((r.obj, r.cond | {("mutable", self.idx, r.obj[2])}))
             if targets:
-                self._mutate(st, targets, target, "inplace", target.value)
+                self._mutate(st, targets, target, "inplace", target.value, refs)
             else:
                 self._bind_name(target.value, self._fresh(node, Kind.UNKNOWN), st, None)
             return
@@ -294,12 +295,23 @@ class ScopeAnalysis:
         else:
             self._eval_children(target, st)
 
-    def _store_subscript(self, target: cst.Subscript, st: State) -> None:
-        base = self.eval(target.value, st)
+    def _store_subscript(
+        self, target: cst.Subscript, st: State, value: Refs | None = None, origin: Origin | None = None
+    ) -> None:
+        self._quiet += 1  # a store into a container does not read what it holds
+        self._storing += 1
+        try:
+            base = self.eval(target.value, st)
+        finally:
+            self._quiet -= 1
+            self._storing -= 1
         for el in target.slice:
             self._eval_children(el, st)
         objs = [(r.obj, r.cond) for r in base if not is_callable_obj(r.obj) and self.mod.kind(r.obj) != Kind.IMMUTABLE]
-        self._mutate(st, objs, target, "inplace", _root_name(target.value))
+        self._targets.update(o for o, _ in objs)
+        self._mutate(st, objs, target, "inplace", _root_name(target.value), base)
+        if value is not None and origin is not None:
+            self._store_into(st, base, target, value, origin)
 
     def _bind_target(self, target: cst.CSTNode, refs: Refs, st: State, origin: Origin | None) -> None:
         if isinstance(target, cst.Name):
@@ -310,17 +322,41 @@ class ScopeAnalysis:
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, EMPTY, st, None)
         elif isinstance(target, cst.Subscript):
-            self._store_subscript(target, st)
+            self._store_subscript(target, st, refs, origin)
         elif isinstance(target, cst.Attribute):
-            self.eval(target.value, st)
+            self._quiet += 1
+            self._storing += 1
+            try:
+                base = self.eval(target.value, st)
+            finally:
+                self._quiet -= 1
+                self._storing -= 1
+            if origin is not None:
+                self._store_field(st, base, target.attr.value, refs, origin)
 
     def _bind_name(self, name: str, refs: Refs, st: State, origin: Origin | None) -> None:
+        if st.distinct:
+            self._rename_pairs(name, origin, st, refs)
+        objs_now = {r.obj for r in refs}
+        self._share(st, objs_now, name)
+        if name in st.unique:
+            st.unique = st.unique - {name}
+        if objs_now and objs_now <= self._made:
+            st.unique = st.unique | {name}  # the only holder of an array made right here
+            self._made -= objs_now
         st.env[name] = refs
         st.stale.pop(name, None)
-        if origin is not None and any(not is_callable_obj(r.obj) for r in refs):
-            st.origin[name] = frozenset({origin})
+        objs = [r.obj for r in refs if not is_callable_obj(r.obj)]
+        if origin is not None and objs:
+            st.origin[name] = frozenset((origin, o) for o in objs)
+            self._hold(objs)
+            self._note_copyable(origin, refs, st)
         else:
             st.origin.pop(name, None)
+        if not objs or (origin is not None and self._maybe_plain(origin[1], st)):
+            st.plain[name] = True
+        else:
+            st.plain.pop(name, None)
         if refs:
             prev = self.bindings.get(name)
             self.bindings[name] = refs if prev is None else prev | refs
@@ -330,6 +366,8 @@ class ScopeAnalysis:
             st.env.pop(target.value, None)
             st.origin.pop(target.value, None)
             st.stale.pop(target.value, None)
+            st.plain.pop(target.value, None)
+            st.unique = st.unique - {target.value}
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self._delete(el.value, st)
@@ -433,8 +471,11 @@ class ScopeAnalysis:
         return not (r[0] == "alloc" and r[1] == self.idx)
 
     def _mutate(
-        self, st: State, targets: Iterable[tuple[Obj, Cond]], site: cst.CSTNode, how: str, via: str | None
+        self, st: State, targets: Iterable[tuple[Obj, Cond]], site: cst.CSTNode, how: str, via: str | None,
+        through: Refs = EMPTY,
     ) -> None:
+        """An in-place write into ``targets`` (through the refs ``through``, when known)."""
+        viewed = {r.obj for r in through if r.rel >= Rel.VIEW}
         tmap: dict[Obj, list[Cond]] = {}
         for obj, cond in targets:
             tmap.setdefault(obj, []).append(cond)
@@ -442,38 +483,50 @@ class ScopeAnalysis:
                 self.mutates.add((obj, cond))
         if not tmap:
             return
-        for name, refs in st.env.items():
-            if name == via:
+        if via is not None and via in st.unique:
+            return  # nothing else holds what `via` refers to
+        via_origins = st.origin.get(via) if via is not None else None
+        for key, refs in st.env.items():
+            if key == via:
                 continue
-            origins = st.origin.get(name)
+            origins = st.origin.get(key)
             if not origins:
                 continue
+            if via is not None and st.distinct and frozenset({key, via}) in st.distinct:
+                continue  # the other half of a swapped double buffer
             new: list[Fact] = []
             for r in refs:
                 conds = tmap.get(r.obj)
-                if conds:
+                if not conds:
+                    continue
+                links: list[Origin | None] = [o for o, ob in via_origins if ob == r.obj] if via_origins else []
+                partial = r.rel >= Rel.VIEW and r.obj in viewed
+                for o, ob in origins:
+                    if ob != r.obj:
+                        continue
                     for c in conds:
-                        for o in origins:
-                            new.append((o, site, how, r.cond | c, r.obj))
+                        for link in links or (None,):
+                            new.append((o, site, how, r.cond | c, r.obj, link, partial))
             if new:
-                cur = st.stale.get(name)
-                st.stale[name] = frozenset(new) if cur is None else cur | frozenset(new)
+                cur = st.stale.get(key)
+                st.stale[key] = frozenset(new) if cur is None else cur | frozenset(new)
 
     def _read(self, node: cst.Name, st: State) -> None:
         facts = st.stale.get(node.value)
-        if not facts:
-            return
-        for origin, site, how, cond, obj in facts:
-            if not cond:
-                self.findings.add(FlowFinding(origin, site, how, node, (), (), self.mod.kind(obj)))
-            elif all(atom[1] == self.idx for atom in cond):
-                self.latent.add(LatentFinding(origin, site, how, node, cond, (), (), obj))
+        if facts:
+            self._pending.append((node, node.value, facts, "name", self._storing > 0))
+            self._beside_of[node] = tuple(self._beside)
 
     # --- expressions --------------------------------------------------------------------------
-    def _fresh(self, node: cst.CSTNode, kind: Kind) -> Refs:
+    def _fresh(self, node: cst.CSTNode, kind: Kind, ndim: int | None = None) -> Refs:
         obj = alloc(self.idx, node)
         if kind != Kind.UNKNOWN:
             self.mod.kinds[obj] = kind
+        if ndim is not None and ndim >= 2:
+            self.mod.ndims[obj] = ndim
+        if obj in self._held and self._st is not None:
+            self._renew(self._st, obj)
+        self._made.add(obj)
         return frozenset({Ref(obj, Rel.SAME, NO_COND)})
 
     def _eval_children(self, node: cst.CSTNode, st: State) -> None:
@@ -524,7 +577,11 @@ class ScopeAnalysis:
             if any(name in s for s in self._shadow):
                 return EMPTY
             self._read(e, st)  # type: ignore[arg-type]
-            return self._name_refs(name, st)
+            refs = self._name_refs(name, st)
+            if refs and not self._quiet:
+                self._reads.append((name, refs, st.stale.get(name), tuple(self._beside)))
+                self._read_contents(st, e, refs)
+            return refs
         if t is cst.Attribute:
             return self._eval_attribute(e, st)  # type: ignore[arg-type]
         if t is cst.Subscript:
@@ -546,10 +603,7 @@ class ScopeAnalysis:
                 self._bind_name(n, refs, st, None)
             return refs
         if t is cst.BinaryOperation:
-            left = self.eval(e.left, st)  # type: ignore[attr-defined]
-            right = self.eval(e.right, st)  # type: ignore[attr-defined]
-            is_array = any(self.mod.kind(r.obj) == Kind.ARRAY for r in left | right)
-            return self._fresh(e, Kind.ARRAY if is_array else Kind.UNKNOWN)
+            return self._binary(e, st)  # type: ignore[arg-type]
         if t in (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp):
             self._eval_comprehension(e, st)
             return self._fresh(e, Kind.LIST if t is cst.ListComp else Kind.UNKNOWN)
@@ -558,10 +612,44 @@ class ScopeAnalysis:
             return self._container(e, kind, st)
         if t in (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis):
             return EMPTY
+        if t is cst.Comparison:
+            self._beside.append(id(e))
+            try:
+                self._eval_children(e, st)
+            finally:
+                self._beside.pop()
+            return self._fresh(e, Kind.UNKNOWN)
         self._eval_children(e, st)
-        if t in (cst.UnaryOperation, cst.Comparison):
+        if t is cst.UnaryOperation:
             return self._fresh(e, Kind.UNKNOWN)
         return EMPTY
+
+    def _binary(self, e: cst.BinaryOperation, st: State) -> Refs:
+        concat = isinstance(e.operator, cst.Add) and isinstance(e.right, cst.List)
+        self._quiet += concat  # `hist + [x]` copies references: it reads no element
+        self._beside.append(id(e))
+        try:
+            left = self.eval(e.left, st)
+            right = self.eval(e.right, st)
+        finally:
+            self._quiet -= concat
+            self._beside.pop()
+        kinds = {self.mod.kind(r.obj) for r in left | right}
+        if Kind.ARRAY in kinds:
+            ndim = None
+            if not isinstance(e.operator, cst.MatrixMultiply):  # broadcasting keeps the larger ndim
+                ndim = max((self.mod.ndims.get(r.obj, 0) for r in left | right if r.rel == Rel.SAME), default=0)
+            return self._fresh(e, Kind.ARRAY, ndim)
+        if isinstance(e.operator, cst.Add) and (Kind.LIST in kinds or isinstance(e.right, cst.List)):
+            self._fill_literal(st, e.right, right)
+            self._fill_literal(st, e.left, left)
+            out = self._fresh(e, Kind.LIST)
+            made = next(iter(out)).obj  # operands from the last iteration hold the older object now
+            parts = [frozenset(Ref(older(r.obj) if r.obj == made else r.obj, r.rel, r.cond) for r in side)
+                     for side in (left, right)]
+            self._concat(st, made, parts)
+            return out
+        return self._fresh(e, Kind.UNKNOWN)
 
     def _container(self, e: cst.BaseExpression, kind: Kind, st: State) -> Refs:
         """A literal container; the callables among its elements (dict values) are remembered, so
@@ -580,9 +668,12 @@ class ScopeAnalysis:
                 position = None  # later positions are unknown
             elif position is not None:
                 key, position = position, position + 1
-            refs = frozenset(r for r in self.eval(el.value, st) if is_callable_obj(r.obj))
+            every = self.eval(el.value, st)
+            refs = frozenset(r for r in every if is_callable_obj(r.obj))
             if refs and not isinstance(el, cst.StarredElement):
                 held[key] = held.get(key, EMPTY) | refs
+            if every and not isinstance(el, (cst.StarredElement, cst.StarredDictElement)) and len(every) != len(refs):
+                self._literals.setdefault(e, []).append((key, el.value, every))
         out = self._fresh(e, kind)
         if held:
             for r in out:
@@ -641,7 +732,12 @@ class ScopeAnalysis:
     def _eval_attribute(self, e: cst.Attribute, st: State) -> Refs:
         if self.qualified_name(e) is not None:
             return EMPTY  # a module attribute such as `np.pi`
-        return self._attribute_of(self.eval(e.value, st), e.attr.value)
+        base = self.eval(e.value, st)
+        self._read_field(st, e, base, e.attr.value)
+        out = self._attribute_of(base, e.attr.value)
+        if out and not self._quiet:
+            self._read_contents(st, e, out)
+        return out
 
     def _attribute_of(self, base: Refs, name: str) -> Refs:
         if name in npm.VIEW_ATTRIBUTES:
@@ -678,7 +774,13 @@ class ScopeAnalysis:
         return frozenset(out)
 
     def _eval_subscript(self, e: cst.Subscript, st: State) -> Refs:
-        base = self.eval(e.value, st)
+        keyed = len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index) \
+            and isinstance(e.slice[0].slice.value, cst.SimpleString)
+        self._quiet += keyed  # d["best"] reads that key (below), not every entry of d
+        try:
+            base = self.eval(e.value, st)
+        finally:
+            self._quiet -= keyed
         view = False
         fancy = False
         for el in e.slice:
@@ -696,9 +798,13 @@ class ScopeAnalysis:
                     fancy = True
         if fancy:
             return self._fresh(e, Kind.ARRAY)
-        if not view:  # an element: a callable the container literal held, else no alias
+        if not view:  # an element: a callable the container literal held, a row, else no alias
             index = e.slice[0].slice if len(e.slice) == 1 else None
             key = _literal_key(index.value) if isinstance(index, cst.Index) else None
+            if isinstance(key, str):
+                self._read_field(st, e, frozenset(r for r in base if self.mod.kind(r.obj) == Kind.DICT), key)
+            if isinstance(index, cst.Index):
+                return self._members(base, key) | self._row(e, base, index.value)
             return self._members(base, key)
         out: set[Ref] = set()
         for r in base:
@@ -710,20 +816,55 @@ class ScopeAnalysis:
                 out.add(Ref(r.obj, max(r.rel, Rel.VIEW), r.cond | {("array", self.idx, r.obj[2])}))
         return frozenset(out)
 
+    def _row(self, e: cst.Subscript, base: Refs, index: cst.BaseExpression) -> Refs:
+        """``a[i]`` with an integer ``i`` on an array of two dimensions or more is a view (a row)."""
+        arrays = [r for r in base if r.rel == Rel.SAME and (
+            self.mod.kind(r.obj) == Kind.ARRAY or (r.obj[0] == "param" and r.obj[1] == self.idx))]
+        if not arrays:
+            return EMPTY  # (the scope's shape facts cost a walk: only for arrays)
+        facts = shape_facts(self.scope)
+        if not is_int_expr(index, facts.ints):
+            return EMPTY
+        named_2d = isinstance(e.value, cst.Name) and e.value.value in facts.matrices
+        out: set[Ref] = set()
+        for r in arrays:
+            if not (named_2d or self.mod.ndims.get(r.obj, 0) >= 2):
+                continue
+            kind = self.mod.kind(r.obj)
+            if kind == Kind.ARRAY:
+                out.add(Ref(r.obj, Rel.VIEW, r.cond))
+            elif kind == Kind.UNKNOWN and r.obj[0] == "param" and r.obj[1] == self.idx:
+                out.add(Ref(r.obj, Rel.VIEW, r.cond | {("array", self.idx, r.obj[2])}))
+        return frozenset(out)
+
     # --- calls --------------------------------------------------------------------------------
     def _eval_args(self, call: cst.Call, st: State) -> list[Arg]:
-        return [(a.keyword.value if a.keyword else None, a.star, self.eval(a.value, st)) for a in call.args]
+        quiet = isinstance(call.func, cst.Name) and call.func.value == "len"  # len(hist) reads no element
+        self._quiet += quiet
+        self._storing += quiet
+        try:
+            return [(a.keyword.value if a.keyword else None, a.star, self.eval(a.value, st)) for a in call.args]
+        finally:
+            self._quiet -= quiet
+            self._storing -= quiet
 
     def _eval_call(self, call: cst.Call, st: State) -> Refs:
         func = call.func
         qn = self.qualified_name(func)
-        args = self._eval_args(call, st)
+        compares = qn in npm.COMPARING_FUNCTIONS
+        if compares:
+            self._beside.append(id(call))
+        try:
+            args = self._eval_args(call, st)
+        finally:
+            if compares:
+                self._beside.pop()
         for (kw, _, refs), a in zip(args, call.args, strict=True):
             if kw == "out":
                 objs = [(r.obj, r.cond) for r in refs if not is_callable_obj(r.obj)]
                 for obj, _ in objs:
                     self.mod.kinds.setdefault(obj, Kind.ARRAY)  # only arrays take `out=`
-                self._mutate(st, objs, call, "inplace", _root_name(a.value))
+                self._mutate(st, objs, call, "inplace", _root_name(a.value), refs)
                 if not isinstance(func, cst.Name) and qn is None:
                     self.eval(func, st)
                 return frozenset(r for r in refs if not is_callable_obj(r.obj))
@@ -732,12 +873,17 @@ class ScopeAnalysis:
             if target is not None:
                 return self._call_ref(Ref(target, Rel.SAME, NO_COND), call, args, st) or self._fresh(call, Kind.UNKNOWN)
             return self._call_qualified(qn, call, args, st)
+        if self._has_fields and self._call_drops_fields(call):
+            self._drop_fields(st, (r.obj for _, _, refs in args for r in refs))
         if isinstance(func, cst.Attribute):
             return self._call_method(func, call, args, st)
         callee = self.eval(func, st)
         out: set[Ref] = set()
         for r in callee:
             out |= self._call_ref(r, call, args, st)
+        if not out and not callee and isinstance(func, cst.Name) and func.value in _BUILTIN_CONTAINERS \
+                and func.value not in self.scope.locals:
+            return self._fresh(call, _BUILTIN_CONTAINERS[func.value])
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
 
     def _call_ref(self, r: Ref, call: cst.Call, args: list[Arg], st: State) -> Refs:
@@ -750,6 +896,8 @@ class ScopeAnalysis:
             return self._apply(obj[1], args, call, obj, st)
         if obj[0] == "class":
             inst = alloc(self.idx, call)
+            if inst in self._held and self._st is not None:
+                self._renew(self._st, inst)
             self.mod.kinds[inst] = Kind.INSTANCE
             self.mod.instance_class[inst] = self.mod.info.classes[obj[1]]
             return frozenset({Ref(inst, Rel.SAME, NO_COND)})
@@ -767,6 +915,8 @@ class ScopeAnalysis:
         if qn == "functools.partial":
             return self._partial(first, args[1:])
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+        if _is_const(keywords.get("copy"), "True"):
+            return self._fresh(call, Kind.ARRAY if qn.startswith("numpy.") else Kind.UNKNOWN)
         if qn in npm.ALIAS_FUNCTIONS:
             rel = npm.ALIAS_FUNCTIONS[qn]
             if "dtype" in keywords:
@@ -781,10 +931,21 @@ class ScopeAnalysis:
             return self._fresh(call, Kind.ARRAY)
         if qn in npm.MUTATING_FUNCTIONS or (qn.startswith("numpy.") and qn.endswith(".at")):
             objs = [(r.obj, r.cond) for r in first if not is_callable_obj(r.obj)]
-            self._mutate(st, objs, call, "inplace", _root_name(call.args[0].value) if call.args else None)
+            if qn in npm.MUTATING_FUNCTIONS and qn != "numpy.random.shuffle":
+                for obj, _ in objs:
+                    self.mod.kinds.setdefault(obj, Kind.ARRAY)  # np.copyto(x, ...) needs an ndarray
+            self._mutate(st, objs, call, "inplace", _root_name(call.args[0].value) if call.args else None, first)
             return EMPTY
-        if qn in npm.ARRAY_CONSTRUCTORS:
-            return self._fresh(call, Kind.ARRAY)
+        if qn in npm.RNG_CONSTRUCTORS:
+            return self._fresh(call, Kind.RNG)
+        if qn in npm.ARRAY_CONSTRUCTORS or (qn.startswith("numpy.random.") and qn.count(".") == 2):
+            ndim = constructor_ndim(qn, call)
+            if ndim == 0:
+                return EMPTY  # np.random.rand() and friends without a size: a float
+            if ndim is None and (qn.endswith("_like") or qn in ("numpy.copy", "numpy.array")):
+                ndim = max((self.mod.ndims.get(r.obj, 0) for r in first if r.rel == Rel.SAME), default=0)
+            if qn in npm.ARRAY_CONSTRUCTORS or ndim:
+                return self._fresh(call, Kind.ARRAY, ndim)
         return self._fresh(call, Kind.UNKNOWN)
 
     def _partial(self, funcs: Refs, bound: list[Arg]) -> Refs:
@@ -800,13 +961,28 @@ class ScopeAnalysis:
         return frozenset(out)
 
     def _call_method(self, func: cst.Attribute, call: cst.Call, args: list[Arg], st: State) -> Refs:
-        owner = self.eval(func.value, st)
         name = func.attr.value
+        quiet = name in CONTAINER_WRITERS  # hist.append(x) reads no element of hist
+        storing = quiet and not name.startswith("pop")  # ... nor its value (pop returns one)
+        self._quiet += quiet
+        self._storing += storing
+        try:
+            owner = self.eval(func.value, st)
+        finally:
+            self._quiet -= quiet
+            self._storing -= storing
+        if self._has_fields and self._call_drops_fields(call):
+            self._drop_fields(st, (r.obj for r in owner))
+        special = self._container_method(name, owner, call, args, st) or self._random_method(name, owner, call)
+        if special is not None:
+            return special
         out: set[Ref] = set()
         for r in self._attribute_of(owner, name):
             if is_callable_obj(r.obj):
                 out |= self._call_ref(r, call, args, st)
         # Array (and list) methods act on the object the attribute was taken from.
+        if name == "reshape" and not out and not isinstance(func.value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return self._fresh(call, Kind.ARRAY, reshape_ndim(call))  # a new array reshaped: no name sees it
         if name in npm.VIEW_METHODS:
             out |= with_rel(self._array_like(owner), npm.VIEW_METHODS[name])
         elif name == "astype":
@@ -827,11 +1003,43 @@ class ScopeAnalysis:
                     or (name in npm.LIST_MUTATING_METHODS and self.mod.kind(r.obj) == Kind.LIST)
                 )
             ]
-            self._mutate(st, objs, call, "inplace", _root_name(func.value))
+            self._mutate(st, objs, call, "inplace", _root_name(func.value), owner)
         elif name == "shuffle" and args and args[0][0] is None:
             objs = [(r.obj, r.cond) for r in args[0][2] if not is_callable_obj(r.obj)]
             self._mutate(st, objs, call, "inplace", _root_name(call.args[0].value))
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
+
+    def _container_method(self, name: str, owner: Refs, call: cst.Call, args: list[Arg], st: State) -> Refs | None:
+        """``hist.append(x)``, ``hist.insert(0, x)``, ``hist.extend([x])``: x becomes an element;
+        ``hist.clear()`` forgets them. The list itself is mutated as before (returns None)."""
+        lists = frozenset(r for r in owner if self.mod.kind(r.obj) == Kind.LIST)
+        if not lists:
+            return None
+        pos = ELEMENT_METHODS.get(name)
+        positional = [refs for kw, star, refs in args if kw is None and not star]
+        if pos is not None and len(positional) > pos and len(call.args) > pos:
+            self._store_elements(st, lists, positional[pos], (call, call.args[pos].value))
+        elif name == "extend" and call.args:
+            literal = call.args[0].value
+            self._fill_literal(st, literal, positional[0] if positional else EMPTY)
+            for r in positional[0] if positional else EMPTY:
+                key = ("elems", r.obj)
+                for origin, o in st.origin.get(key, frozenset()):
+                    self._store_elements(st, lists, frozenset(x for x in st.env.get(key, EMPTY) if x.obj == o), origin)
+        elif name == "clear":
+            self._clear_elements(st, lists)
+        return None
+
+    def _random_method(self, name: str, owner: Refs, call: cst.Call) -> Refs | None:
+        """``rng.random((n, d))``: a new array (a float without ``size``)."""
+        if not any(self.mod.kind(r.obj) == Kind.RNG for r in owner):
+            return None
+        if name == "permutation":
+            return self._fresh(call, Kind.ARRAY)
+        ndim = random_ndim(name, call)
+        if ndim is None:
+            return self._fresh(call, Kind.UNKNOWN)
+        return EMPTY if ndim == 0 else self._fresh(call, Kind.ARRAY, ndim)
 
     def _call_param(self, j: int, args: list[Arg], call: cst.Call, st: State, cond: Cond) -> Refs:
         """Calling an unknown callable parameter: its result may alias its arguments, or be a buffer."""
@@ -865,6 +1073,9 @@ class ScopeAnalysis:
                 binding[p.index] = mod.defaults[(callee_index, p.index)]
         out: set[Ref] = set()
         evidence: list[Evidence] = []
+        made = alloc(self.idx, call)
+        if made in self._held and self._st is not None:
+            self._renew(self._st, made)
         for r in summ.returns:
             ok, cond, _ = mod.subst_cond(r.cond, callee, binding, self, call)
             if not ok:
@@ -881,6 +1092,9 @@ class ScopeAnalysis:
                 evidence.append(buffer)
         if evidence:
             mod.call_evidence.setdefault(call, set()).update(evidence)
+        if any(a.keyword is not None and a.keyword.value == "copy" and _is_const(a.value, "True") for a in call.args):
+            kinds = {mod.kind(r.obj) for r in out}
+            out = set(self._fresh(call, Kind.ARRAY if kinds == {Kind.ARRAY} else Kind.UNKNOWN))  # copy=True
         for obj, c in summ.mutates:
             ok, cond, _ = mod.subst_cond(c, callee, binding, self, call)
             if ok:
@@ -892,6 +1106,7 @@ class ScopeAnalysis:
                     via = _root_name(_arg_expr(call, arg_of[r[2]]))
                 elif r[0] == "param" and r[1] == callee_index and self_obj is not None and isinstance(call.func, cst.Attribute):
                     via = _root_name(call.func.value)
+                mod.callee_of[call] = callee_index
                 self._mutate(st, targets, call, "inplace", via)
         for lf in summ.latent:
             ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
@@ -901,13 +1116,15 @@ class ScopeAnalysis:
             if cond:
                 obj = objs[0] if len(objs) == 1 else lf.obj
                 self.latent.add(
-                    LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,), obj)
+                    LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,),
+                                  obj, lf.holder, lf.signals, lf.link, lf.scope)
                 )
             else:
                 kinds = {mod.kind(o) for o in objs} - {Kind.UNKNOWN}
                 kind = kinds.pop() if len(kinds) == 1 else Kind.UNKNOWN
                 self.findings.add(
-                    FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,), kind)
+                    FlowFinding(lf.origin, lf.mutation, lf.how, lf.read, lf.evidence + ev, lf.chain + (call,), kind,
+                                lf.holder, lf.signals, lf.link, objs[0] if objs else lf.obj, lf.scope)
                 )
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
 

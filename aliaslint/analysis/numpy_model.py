@@ -94,3 +94,16 @@ LIST_MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove"
 
 # Methods that make a copy of an array.
 COPY_METHODS = frozenset({"copy", "flatten", "tolist", "item", "tobytes"})
+
+# Random generators: their sampling methods make new arrays (see .shapes.random_ndim).
+RNG_CONSTRUCTORS = frozenset({"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"})
+
+# Calls that set their array arguments beside each other (a stale alias passed with its array is a
+# comparison with itself).
+COMPARING_FUNCTIONS = frozenset(
+    "numpy." + name
+    for name in (
+        "allclose isclose array_equal array_equiv testing.assert_allclose testing.assert_array_equal "
+        "testing.assert_array_almost_equal testing.assert_equal testing.assert_almost_equal"
+    ).split()
+)

@@ -46,6 +46,16 @@ class Scope:
     star_imports: list[str] = field(default_factory=list)
     decorators: list[str] = field(default_factory=list)
     _cfg: CFG | None = None
+    shape_facts: object | None = None  # .shapes.ShapeFacts, computed on first use
+
+    def param_nodes(self) -> dict[str, cst.Name]:
+        """The parameters' name nodes (where a parameter's value comes from)."""
+        node = self.node
+        if isinstance(node, cst.Module):
+            return {}
+        ps = node.params
+        every = [*ps.posonly_params, *ps.params, *ps.kwonly_params]
+        return {p.name.value: p.name for p in every}
 
     @property
     def is_module(self) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .flow import Arg, Evidence, FlowFinding, LatentFinding, ScopeAnalysis
+from .flow import Arg, Evidence, FlowFinding, LatentFinding, Origin, ScopeAnalysis
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .values import (
     EMPTY,
@@ -55,6 +55,27 @@ class ModuleResult:
     findings: frozenset[FlowFinding]
     summaries: dict[int, Summary]
     call_evidence: dict[cst.Call, set[Evidence]]
+    stored: dict[Origin, tuple[frozenset[Obj], bool]] = field(default_factory=dict)  # see is_copyable
+    kinds: dict[Obj, Kind] = field(default_factory=dict)
+    callee_of: dict[cst.Call, int] = field(default_factory=dict)  # a write made inside this function
+    cache: dict[str, object] = field(default_factory=dict)  # what the rules derive once for every file
+
+    def module_node(self, scope: int) -> cst.Module:
+        """The file (its module node) a scope of the component is in."""
+        s: Scope | None = self.info.scopes[scope]
+        while s is not None and not s.is_module:
+            s = s.parent
+        assert s is not None
+        return s.node  # type: ignore[return-value]
+
+    def is_copyable(self, origin: Origin) -> bool:
+        """Whether what this store stored surely has ``.copy()``: an ndarray, list or dict on every
+        path (never ``None`` or a number), so appending ``.copy()`` cannot make the code raise."""
+        found = self.stored.get(origin)
+        if found is None:
+            return False
+        objs, plain = found
+        return bool(objs) and not plain and all(self.kinds.get(o) in MUTABLE_KINDS for o in objs)
 
 
 @dataclass
@@ -63,6 +84,9 @@ class ModuleAnalysis:
     summaries: dict[int, Summary] = field(default_factory=dict)
     bindings: dict[int, dict[str, Refs]] = field(default_factory=dict)
     kinds: dict[Obj, Kind] = field(default_factory=dict)
+    ndims: dict[Obj, int] = field(default_factory=dict)  # at least this many dimensions (only >= 2 kept)
+    callee_of: dict[cst.Call, int] = field(default_factory=dict)  # calls that write through a summary
+    stored: dict[Origin, tuple[frozenset[Obj], bool]] = field(default_factory=dict)  # what each store stored
     instance_class: dict[Obj, ClassInfo] = field(default_factory=dict)
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
     children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
@@ -78,6 +102,12 @@ class ModuleAnalysis:
     def imported(self, scope: Scope, qualified: str) -> Obj | None:
         """The function or class of another file of the run that an imported name denotes."""
         return None if self.resolver is None else self.resolver.target(scope, qualified)
+
+    def age(self, obj: Obj, old: Obj) -> None:
+        """What is known of an allocation holds for its older objects too (see HeapMixin._renew)."""
+        for table in (self.kinds, self.ndims, self.members, self.instance_class):
+            if obj in table and old not in table:
+                table[old] = table[obj]  # type: ignore[index]
 
     def kind(self, obj: Obj) -> Kind:
         if is_callable_obj(obj):
@@ -131,7 +161,7 @@ class ModuleAnalysis:
                 queued.add(w)
                 queue.append(w)
         all_findings = frozenset().union(*findings.values()) if findings else frozenset()
-        return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence)
+        return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence, self.stored, self.kinds, self.callee_of)
 
     # --- settling conditions at a call site ---------------------------------------------------
     def subst_obj(

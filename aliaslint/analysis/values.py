@@ -8,6 +8,9 @@ Object shapes::
 
     ("param", scope, k)        parameter k of function scope ``scope``
     ("alloc", scope, node)     an object created by ``node`` while running ``scope``
+    ("alloc", scope, node, 1)  an *older* object made by ``node`` (an earlier loop iteration): once
+                               ``node`` runs again, what names and containers held before is no longer
+                               what the newest object is, so writes through new names leave it alone
     ("attr", base, name)       attribute ``name`` of object ``base`` (bounded depth)
     ("retbuf", scope, j)       what calling parameter j of ``scope`` returns when it is a buffer
     ("func", scope)            the function (def or lambda) ``scope``
@@ -55,6 +58,7 @@ class Kind(IntEnum):
     INSTANCE = 4
     CALLABLE = 5
     IMMUTABLE = 6
+    RNG = 7  # a NumPy random generator: its sampling methods make new arrays
 
 
 MUTABLE_KINDS = frozenset({Kind.ARRAY, Kind.LIST, Kind.DICT})
@@ -76,6 +80,11 @@ def param(scope: int, k: int) -> Obj:
 
 def alloc(scope: int, node: object) -> Obj:
     return ("alloc", scope, node)
+
+
+def older(obj: Obj) -> Obj:
+    """The summary of earlier objects from the same allocation site (recency abstraction)."""
+    return obj if len(obj) == 4 else (*obj, 1)
 
 
 MAX_ATTR_DEPTH = 2

@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from ..diagnostics import Diagnostic
 from . import ali001_stale_call_result, ali002_returns_argument_alias, ali800_unused_noqa
+from . import ali003_stale_snapshot, ali004_appended_alias, ali005_slice_view_mutation
 from . import ali100_unguarded_finite_difference
 from .context import RuleContext
 
@@ -30,6 +31,9 @@ def _rule(module: ModuleType, default: bool = True) -> Rule:
 RULES: tuple[Rule, ...] = (
     _rule(ali001_stale_call_result),
     _rule(ali002_returns_argument_alias),
+    _rule(ali003_stale_snapshot),
+    _rule(ali004_appended_alias),
+    _rule(ali005_slice_view_mutation),
     _rule(ali100_unguarded_finite_difference, default=False),
     _rule(ali800_unused_noqa, default=False),
 )

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..analysis.flow import Evidence, FlowFinding
+from ..analysis.snapshots import Candidate, classify
 from ..analysis.summaries import ModuleResult
 from ..diagnostics import Location, Related
 
@@ -78,6 +79,39 @@ class RuleContext:
 
     def scope_name(self, index: int) -> str:
         return self.result.info.scopes[index].name
+
+    def write_then_read(self, mutation: cst.CSTNode, read: cst.CSTNode, reader: str) -> str:
+        """``modified in place at line 8 (`x[:]`), and `x_old` is read at line 10``; a read above
+        the write is in a later iteration of the loop."""
+        later = " (in a later iteration)" if self.line(read) <= self.line(mutation) else ""
+        shown = "" if isinstance(mutation, cst.Name) else f" (`{self.code(mutation, 30)}`)"
+        return f"modified in place at {self.where(mutation)}{shown}, and {reader} is read at {self.where(read)}{later}"
+
+    def snapshots(self, code: str) -> list[Candidate]:
+        """ALI003/ALI004/ALI005 findings of this file, one per site: the witness whose read shows
+        the intent (see analysis.snapshots), then the earliest read and write."""
+        groups = self.result.cache.get("snapshots")
+        if groups is None:
+            groups = self.result.cache["snapshots"] = classify(self.result)
+        out = []
+        for (c, site), group in groups.items():  # type: ignore[attr-defined]
+            if c != code or not self._in_this_file(group[0].finding.scope):
+                continue
+            # a write made inside a function of another file is taken on trust only by ALI001:
+            # what that function does to its argument may depend on options (`copy=`) not seen here
+            group = [g for g in group if self._visible_write(g.finding.mutation)]
+            if group:
+                out.append(min(group, key=lambda g: (
+                    not g.finding.signals, self.range(g.finding.read)[0], self.range(g.finding.mutation)[0]
+                )))
+        return sorted(out, key=lambda g: self.range(g.site)[0])
+
+    def _in_this_file(self, scope: int) -> bool:
+        return not self.others or self.result.module_node(scope) is self.module
+
+    def _visible_write(self, mutation: cst.CSTNode) -> bool:
+        callee = self.result.callee_of.get(mutation)  # type: ignore[call-overload]
+        return callee is None or self._in_this_file(callee)
 
     def evidence_for(self, finding: FlowFinding) -> list[Evidence]:
         """Why the stored value aliases: from the call site that settled it, or the call itself."""
