@@ -19,7 +19,7 @@ from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, u
 from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, UNUSED_NOQA_CODE, Rule
 from .settings import Settings
 from .suppression import suppress
-from .rules.context import RuleContext
+from .rules.context import Positions, RuleContext
 
 
 DEFAULT_SETTINGS = Settings()
@@ -91,9 +91,10 @@ def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], memb
     try:
         result = analyze_component(group)
         found = []
+        positions = Positions()
         for m, i in zip(group, members, strict=True):
             others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o is not m]
-            ctx = RuleContext(files[i].shown, m.module, result, others)
+            ctx = RuleContext(files[i].shown, m.module, result, others, positions)
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
         return found
     except RecursionError:

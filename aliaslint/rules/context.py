@@ -31,13 +31,14 @@ class RuleContext:
     module: cst.Module
     result: ModuleResult
     others: Sequence[tuple[str, cst.Module]] = ()
-    _positions: dict[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
-    _other_positions: list[tuple[str, dict[cst.CSTNode, CodeRange]]] | None = field(default=None, repr=False)
+    positions: "Positions | None" = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.positions is None:
+            self.positions = Positions()
 
     def _own(self) -> dict[cst.CSTNode, CodeRange]:
-        if self._positions is None:
-            self._positions = _positions_of(self.module)
-        return self._positions
+        return self.positions.of(self.module)  # type: ignore[union-attr]
 
     def owns(self, node: cst.CSTNode) -> bool:
         return not self.others or node in self._own()
@@ -47,9 +48,9 @@ class RuleContext:
         r = self._own().get(node)
         path = self.path
         if r is None:
-            if self._other_positions is None:
-                self._other_positions = [(p, _positions_of(m)) for p, m in self.others]
-            path, r = next((p, pos[node]) for p, pos in self._other_positions if node in pos)
+            path, r = next(
+                (p, pos[node]) for p, pos in ((p, self.positions.of(m)) for p, m in self.others) if node in pos  # type: ignore[union-attr]
+            )
         return path, Location(r.start.line, r.start.column + 1), Location(r.end.line, r.end.column + 1)
 
     def range(self, node: cst.CSTNode) -> tuple[Location, Location]:
@@ -120,6 +121,21 @@ class RuleContext:
         if isinstance(value, cst.Call):
             found.extend(self.result.call_evidence.get(value, ()))
         return sorted(set(found), key=lambda e: (e.kind != "alias", e.rel, e.scope))
+
+
+class Positions:
+    """Node positions of a component's modules, each computed at most once and only when asked:
+    every file's context of a component shares one, so reporting in many files that refer to
+    each other costs each module's positions once, not once per file."""
+
+    def __init__(self) -> None:
+        self._by_module: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
+
+    def of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+        found = self._by_module.get(id(module))
+        if found is None:
+            found = self._by_module[id(module)] = (module, _positions_of(module))
+        return found[1]
 
 
 def _positions_of(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
