@@ -12,6 +12,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__
+from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, Cache
 from .diagnostics import Diagnostic
 from .discovery import discover, is_excluded
 from .engine import FileOutcome, fix_files, fix_source, lint_files, lint_source
@@ -115,7 +116,10 @@ def _paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
 @click.option("--confirm-timeout", type=click.FloatRange(0, 3600, min_open=True), default=10.0, show_default=True,
               metavar="SECONDS", help="Wall-clock limit of each --confirm run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Parallel --confirm runs (default: the available cores).")
+              help="Worker processes for linting and parallel --confirm runs (default: the available cores).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of earlier results.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help=f"Where results are cached (default: {DEFAULT_CACHE_DIR}/ at the project root).")
 @click.version_option(__version__, "-V", "--version", prog_name="aliaslint")
 def check(
     paths: tuple[str, ...],
@@ -133,6 +137,8 @@ def check(
     confirm: bool,
     confirm_timeout: float,
     jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
     **overrides: Any,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
@@ -175,7 +181,9 @@ def check(
             out.emit(remaining, _unsafe(found.files), format_fix_summary(len(remaining), sum(o.fixed for o in outcomes)))
             code = EXIT_ERROR if failed else EXIT_FINDINGS if remaining else EXIT_CLEAN
     else:
-        diagnostics = lint_files(found.files)
+        first = found.files[0][1] if found.files else None
+        cache = None if no_cache or first is None else Cache(cache_dir or os.path.join(first.root or os.getcwd(), DEFAULT_CACHE_DIR))
+        diagnostics = lint_files(found.files, jobs or _cores(), cache)
         unsafe = _unsafe(found.files)
         out.emit(diagnostics, unsafe, _check_summary(diagnostics, unsafe))
         code = EXIT_ERROR if failed else EXIT_FINDINGS if diagnostics else EXIT_CLEAN

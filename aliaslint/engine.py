@@ -7,12 +7,14 @@ run goes on with the other files.
 from __future__ import annotations
 
 import ast
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import libcst as cst
 
 from .analysis.project import SourceModule, analyze_component, components, imported_names, module_name
+from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
 from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, unified_diff
@@ -56,26 +58,89 @@ def _rules(f: SourceFile) -> list[Rule]:
     return [r for r in RULES if r.code in enabled and r.check is not None]
 
 
-def lint_sources(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
+def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None = None) -> list[list[Diagnostic]]:
     """Diagnostics for each file (same order), analysing files that import each other together.
 
     A cheap ``ast`` pass finds the imports; then one component at a time is parsed with LibCST,
-    analysed and reported, so only one component's trees are in memory at once.
+    analysed and reported, so only one component's trees are in memory at once (per worker
+    process, with ``jobs`` > 1). With a ``cache``, a component none of whose files changed is not
+    analysed again.
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
-    imports = [_imports(f, name, package) for f, (name, package) in zip(files, names, strict=True)]
+    digests = [content_digest(f.source) for f in files]
+    imports = [
+        _cached_imports(f, name, package, digest, cache)
+        for f, (name, package), digest in zip(files, names, digests, strict=True)
+    ]
+    todo: list[tuple[list[int], str | None]] = []
     for group in components([n for n, _ in names], imports):
-        parsed = {i: _parse(files[i]) for i in group}
-        members = [i for i in group if isinstance(parsed[i], cst.Module) and _rules(files[i])]
-        modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
-        if modules:
-            for i, found in zip(members, _lint_component(files, modules, members), strict=True):
-                out[i] = found
-        for i in group:
-            p = parsed[i]
-            out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
+        k = _result_key(files, names, digests, group) if cache is not None else None
+        found = cache.get("results", k) if cache is not None and k is not None else None
+        if isinstance(found, list) and len(found) == len(group):
+            for i, diags in zip(group, found, strict=True):
+                out[i] = diags
+        else:
+            todo.append((group, k))
+    for (group, k), found in zip(todo, _run_groups([[files[i] for i in group] for group, _ in todo], jobs), strict=True):
+        for i, diags in zip(group, found, strict=True):
+            out[i] = diags
+        if cache is not None and k is not None:
+            cache.put("results", k, found)
     return out
+
+
+# Below this many files a pool costs more to start than it saves.
+_POOL_MIN_FILES = 16
+
+
+def _run_groups(groups: list[list[SourceFile]], jobs: int) -> list[list[list[Diagnostic]]]:
+    """Lint each component, in worker processes when there is enough to share; same order."""
+    if jobs <= 1 or len(groups) < 2 or sum(len(g) for g in groups) < _POOL_MIN_FILES:
+        return [lint_group(g) for g in groups]
+    # the largest components first, so that one big component does not finish last alone
+    order = sorted(range(len(groups)), key=lambda k: -sum(len(f.source) for f in groups[k]))
+    results: list[list[list[Diagnostic]]] = [[] for _ in groups]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
+        for k, found in zip(order, pool.map(lint_group, [groups[k] for k in order], chunksize=1), strict=True):
+            results[k] = found
+    return results
+
+
+def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
+    """One component: parse, analyse, run the rules, apply per-file settings."""
+    out: list[list[Diagnostic]] = [[] for _ in files]
+    names = [module_name(f.path) for f in files]
+    parsed = [_parse(f) for f in files]
+    members = [i for i, p in enumerate(parsed) if isinstance(p, cst.Module) and _rules(files[i])]
+    modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
+    if modules:
+        for i, found in zip(members, _lint_component(files, modules, members), strict=True):
+            out[i] = found
+    for i, p in enumerate(parsed):
+        out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
+    return out
+
+
+def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache: Cache | None) -> set[str]:
+    if cache is None:
+        return _imports(f, name, package)
+    k = key(digest, name, str(package))
+    found = cache.get("imports", k)
+    if isinstance(found, set):
+        return found
+    found = _imports(f, name, package)
+    cache.put("imports", k, found)
+    return found
+
+
+def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], group: list[int]) -> str:
+    """Everything a component's results depend on: each file's content, place and settings."""
+    parts = [code_digest()]
+    for i in group:
+        f = files[i]
+        parts += [f.path, f.shown, names[i][0], str(names[i][1]), digests[i], repr(f.settings)]
+    return key(parts)
 
 
 def _imports(f: SourceFile, name: str, is_package: bool) -> set[str]:
@@ -133,12 +198,12 @@ def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnost
     return lint_files([(path, settings)])
 
 
-def lint_files(paths: Iterable[tuple[str, Settings]]) -> list[Diagnostic]:
+def lint_files(paths: Iterable[tuple[str, Settings]], jobs: int = 1, cache: Cache | None = None) -> list[Diagnostic]:
     """Every file of a run, in one go: imports between them are followed."""
     read = [read_source(p, s) for p, s in paths]
     sources = [r for r in read if isinstance(r, SourceFile)]
     out = [r for r in read if isinstance(r, Diagnostic)]
-    for found in lint_sources(sources):
+    for found in lint_sources(sources, jobs, cache):
         out.extend(found)
     return sorted(out, key=Diagnostic.sort_key)
 

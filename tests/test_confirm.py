@@ -284,7 +284,8 @@ def test_misbehaving_code_is_inconclusive_in_time_and_leaves_nothing(tmp_path: P
     write(tmp_path, "bad.py", CENTRAL.format(name="lin", body=body))
     before = sandbox_dirs()
     start = time.monotonic()
-    r = run_cli(["--confirm", "--confirm-timeout", "2", "-q", "--select", "ALI001", "bad.py"], cwd=tmp_path)
+    # --no-cache: the folder must hold nothing but the linted file afterwards
+    r = run_cli(["--confirm", "--confirm-timeout", "2", "-q", "--no-cache", "--select", "ALI001", "bad.py"], cwd=tmp_path)
     elapsed = time.monotonic() - start
     assert confirmations(r.output) == [f"inconclusive: {reason}"] * 2, r.output
     assert elapsed < 2 * 2 + 6  # two rounds of runs at most (2 findings x 2 runs, in parallel), plus cleanup

@@ -113,14 +113,38 @@ def message(ctx: RuleContext, finding: FlowFinding, ev: Evidence) -> str:
         ev.rel, "may return a view of its argument"
     )
     return (
-        f"result of `{call_text}` {relation} `{arg}`, which is modified in place at line {mut} "
+        f"result of `{call_text}` {relation} `{arg}`, which {_modified(ctx, finding)} "
         f"before this value is read at line {read}; {who} {verb}"
     )
 
 
+def _modified(ctx: RuleContext, finding: FlowFinding) -> str:
+    """``is modified in place at line 21``, or, when the write is made inside a function the code
+    calls, that call: ``is modified in place inside the call `self.get_paths(key)` at line 21``."""
+    mutation = finding.mutation
+    callee = ctx.result.callee_of.get(mutation)  # type: ignore[call-overload]
+    if callee is not None and isinstance(mutation, cst.Call):
+        return f"is modified in place inside the call `{ctx.code(mutation)}` at {ctx.where(mutation)}"
+    return f"is modified in place at {ctx.where(mutation)}"
+
+
+def _related_write(ctx: RuleContext, finding: FlowFinding) -> str:
+    if finding.how != "inplace":
+        return "overwritten by this call"
+    callee = ctx.result.callee_of.get(finding.mutation)  # type: ignore[call-overload]
+    if callee is not None and isinstance(finding.mutation, cst.Call):
+        return f"modified in place inside `{ctx.scope_name(callee)}`, called here"
+    return "modified in place here"
+
+
 def pick(ctx: RuleContext, findings: list[FlowFinding]) -> FlowFinding:
-    """The clearest witness: the earliest read, then the earliest write before it."""
-    return min(findings, key=lambda f: (ctx.range(f.read)[0], ctx.range(f.mutation)[0]))
+    """The clearest witness: the earliest read, then the earliest write before it, then one whose
+    value is known to be an array (its fix is safe), then the earliest call sites that settled it;
+    always the same one, whatever order the analysis found them in."""
+    return min(findings, key=lambda f: (
+        ctx.range(f.read)[0], ctx.range(f.mutation)[0], f.kind not in MUTABLE_KINDS,
+        tuple(ctx.position(c) for c in f.chain), tuple(ctx.evidence_key(e) for e in ctx.evidence_for(f)),
+    ))
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -131,7 +155,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         ev = ctx.evidence_for(f)[0]
         start, end = ctx.range(store)
         related = [
-            ctx.related("modified in place here" if f.how == "inplace" else "overwritten by this call", f.mutation),
+            ctx.related(_related_write(ctx, f), f.mutation),
             ctx.related("stale value read here", f.read),
         ]
         if ev.passed_at is not None:

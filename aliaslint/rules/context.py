@@ -120,7 +120,19 @@ class RuleContext:
         value = finding.origin[1]
         if isinstance(value, cst.Call):
             found.extend(self.result.call_evidence.get(value, ()))
-        return sorted(set(found), key=lambda e: (e.kind != "alias", e.rel, e.scope))
+        return sorted(set(found), key=self.evidence_key)
+
+    def evidence_key(self, e: Evidence) -> tuple:  # type: ignore[type-arg]
+        """Aliases before buffers, the surest relation first, then by place in the code, so that
+        the same evidence is shown on every run."""
+        return (e.kind != "alias", e.rel, e.scope, self.position(e.passed_at), tuple(self.position(r) for r in e.returns))
+
+    def position(self, node: cst.CSTNode | None) -> tuple[str, Location]:
+        """A node's place, for ordering nodes of any file of the component."""
+        if node is None:
+            return ("", Location(0, 0))
+        path, start, _ = self.locate(node)
+        return (path, start)
 
 
 class Positions:

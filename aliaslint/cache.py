@@ -1,0 +1,109 @@
+"""Results kept between runs, so that re-linting unchanged code costs a hash and a read.
+
+Two kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
+its content:
+
+- ``imports``: what a file imports, keyed by its content and module name, so that a warm run
+  finds the components (files analysed together) without parsing anything;
+- ``results``: a component's diagnostics, keyed by the content, path and settings of every file in
+  it, by the aliaslint version and by a digest of aliaslint's own code. A change to any file of a
+  component (a helper imported by the caller) gives the whole component a new key.
+
+Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
+whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's
+format) is a miss and is written again. The cache is an optimisation: no failure here stops a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+
+DEFAULT_DIR = ".aliaslint_cache"
+_FORMAT = b"aliaslint-cache-1\n"
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of aliaslint's own sources: results from another build of the code never match."""
+    h = hashlib.blake2b(__version__.encode(), digest_size=16)
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def content_digest(source: bytes | str) -> str:
+    data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def key(*parts: Iterable[str] | str) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        for item in [part] if isinstance(part, str) else part:
+            h.update(item.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+        h.update(b"\1")
+    return h.hexdigest()
+
+
+class Cache:
+    """One cache folder. Reads and writes never raise: a problem is a miss."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self._ready = False
+
+    def get(self, kind: str, name: str) -> Any:
+        try:
+            data = (self.folder / kind / name).read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(_FORMAT):
+            return None
+        try:
+            return pickle.loads(data[len(_FORMAT):])
+        except Exception:  # a truncated or foreign entry: rewritten on the next put
+            return None
+
+    def put(self, kind: str, name: str, value: Any) -> None:
+        try:
+            self._prepare()
+            folder = self.folder / kind
+            folder.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_FORMAT)
+                    fh.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(tmp, folder / name)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass
+
+    def _prepare(self) -> None:
+        """Create the folder with a ``.gitignore`` and a ``CACHEDIR.TAG``, as ruff and pytest do."""
+        if self._ready:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by aliaslint automatically.\n*\n")
+        tag = self.folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# This is aliaslint's cache.\n")
+        self._ready = True

@@ -1,0 +1,102 @@
+"""The results cache and the worker pool: same output as a cold single-process run, always."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from aliaslint.cache import Cache
+
+from conftest import FIXTURES, run_cli
+from test_project import MAIN, NUMDIFF, make
+
+ALI002_LINE = (
+    "main.py:7:12: ALI002 `lin` returns its argument `x` itself, not a copy; the result stored at numdiff.py:9 "
+    "goes stale when the argument is modified in place"
+)
+
+
+def two_files(root: Path) -> None:
+    make(root, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
+
+
+def entries(cache: Path, kind: str) -> list[Path]:
+    return sorted((cache / kind).glob("[0-9a-f]*"))
+
+
+def test_a_warm_run_prints_what_the_cold_run_printed_and_analyses_nothing(tmp_path: Path) -> None:
+    two_files(tmp_path)
+    cold = run_cli(["-q", "."], cwd=tmp_path)
+    cache = tmp_path / ".aliaslint_cache"
+    assert (cache / ".gitignore").read_text().endswith("*\n")  # never committed by accident
+    assert len(entries(cache, "results")) == 1  # the two files are one component
+    assert len(entries(cache, "imports")) == 2
+    stamp = entries(cache, "results")[0].stat().st_mtime_ns
+    warm = run_cli(["-q", "."], cwd=tmp_path)
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+    assert ALI002_LINE in warm.output.splitlines()
+    assert entries(cache, "results")[0].stat().st_mtime_ns == stamp  # read, not written again
+
+
+def test_editing_the_helper_changes_the_finding_in_the_callers_file(tmp_path: Path) -> None:
+    two_files(tmp_path)
+    assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
+    helper = tmp_path / "numdiff.py"
+    helper.write_text(NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()").replace("fm = f(x)", "fm = f(x).copy()"))
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (0, "")  # main.py did not change, but what it depends on did
+    helper.write_text(NUMDIFF)
+    assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
+
+
+def test_settings_are_part_of_the_key(tmp_path: Path) -> None:
+    two_files(tmp_path)
+    run_cli(["-q", "."], cwd=tmp_path)
+    r = run_cli(["-q", "--select", "ALI002", "."], cwd=tmp_path)
+    assert r.output.splitlines() == [ALI002_LINE]
+    r = run_cli(["-q", "--ignore", "ALI002", "."], cwd=tmp_path)
+    assert ALI002_LINE not in r.output.splitlines() and r.output.count("ALI001") == 2
+
+
+def test_corrupt_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
+    two_files(tmp_path)
+    cold = run_cli(["-q", "."], cwd=tmp_path)
+    cache = tmp_path / ".aliaslint_cache"
+    for path in entries(cache, "results") + entries(cache, "imports"):
+        path.write_bytes(b"aliaslint-cache-1\n\x80\x04truncated")
+    again = run_cli(["-q", "."], cwd=tmp_path)
+    assert (again.exit_code, again.output) == (cold.exit_code, cold.output)
+    store = Cache(str(cache))
+    assert all(store.get("results", p.name) is not None for p in entries(cache, "results"))
+
+
+def test_no_cache_and_cache_dir(tmp_path: Path) -> None:
+    two_files(tmp_path)
+    cold = run_cli(["-q", "--no-cache", "."], cwd=tmp_path)
+    assert not (tmp_path / ".aliaslint_cache").exists()
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-cache"
+    r = run_cli(["-q", "--cache-dir", str(elsewhere), "."], cwd=tmp_path)
+    assert r.output == cold.output
+    assert entries(elsewhere, "results") and not (tmp_path / ".aliaslint_cache").exists()
+    shutil.rmtree(elsewhere)
+
+
+def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    expected = run_cli(["--no-cache", "--select", "ALL", "fixtures"], cwd=tmp_path).output
+    command = [sys.executable, "-m", "aliaslint", "--select", "ALL", "fixtures"]
+    runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=240)[0] for p in runs]
+    assert outputs == [expected] * 3
+    assert not list((tmp_path / ".aliaslint_cache").rglob(".tmp-*"))  # no half-written entry left
+    assert run_cli(["--select", "ALL", "fixtures"], cwd=tmp_path).output == expected
+
+
+def test_worker_processes_give_the_single_process_output(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    single = run_cli(["--no-cache", "--jobs", "1", "--select", "ALL", "fixtures"], cwd=tmp_path)
+    pooled = run_cli(["--no-cache", "--jobs", "2", "--select", "ALL", "fixtures"], cwd=tmp_path)
+    assert len(list((tmp_path / "fixtures").rglob("*.py"))) > 16  # enough files for the pool to start
+    assert (pooled.exit_code, pooled.output) == (single.exit_code, single.output)
