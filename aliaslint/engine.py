@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import libcst as cst
 
-from .analysis.project import SourceModule, analyze_component, components, imported_names, module_name
+from .analysis.project import ImportFacts, SourceModule, analyze_component, components, import_facts, module_name
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
@@ -74,7 +74,7 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
         for f, (name, package), digest in zip(files, names, digests, strict=True)
     ]
     todo: list[tuple[list[int], str | None]] = []
-    for group in components([n for n, _ in names], imports):
+    for group in components(imports):
         k = _result_key(files, names, digests, group) if cache is not None else None
         found = cache.get("results", k) if cache is not None and k is not None else None
         if isinstance(found, list) and len(found) == len(group):
@@ -122,15 +122,16 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
     return out
 
 
-def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache: Cache | None) -> set[str]:
+def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache: Cache | None) -> ImportFacts | None:
     if cache is None:
         return _imports(f, name, package)
     k = key(digest, name, str(package))
     found = cache.get("imports", k)
-    if isinstance(found, set):
+    if isinstance(found, ImportFacts):
         return found
     found = _imports(f, name, package)
-    cache.put("imports", k, found)
+    if found is not None:
+        cache.put("imports", k, found)
     return found
 
 
@@ -143,12 +144,13 @@ def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], dige
     return key(parts)
 
 
-def _imports(f: SourceFile, name: str, is_package: bool) -> set[str]:
-    """What the file imports; a file Python cannot parse imports nothing (LibCST will say why)."""
+def _imports(f: SourceFile, name: str, is_package: bool) -> ImportFacts | None:
+    """What the file offers and asks of others; a file Python cannot parse takes part in nothing
+    (LibCST will say why)."""
     try:
-        return imported_names(ast.parse(f.source), name, is_package)
+        return import_facts(ast.parse(f.source), name, is_package)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set()
+        return None
 
 
 def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], members: list[int]) -> list[list[Diagnostic]]:
@@ -235,7 +237,7 @@ def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list
     position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
     names = [module_name(f.path) for f in sources]
     imports = [_imports(f, n, p) for f, (n, p) in zip(sources, names, strict=True)]
-    for group in components([n for n, _ in names], imports):
+    for group in components(imports):
         for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):
             f = sources[k]
             if write and outcome.fixed:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
-from aliaslint.analysis.project import absolute_import, components, module_name, SourceModule
+from aliaslint.analysis.project import ImportFacts, SourceModule, absolute_import, components, import_facts, module_name
 
 from conftest import reported, run_cli
 
@@ -136,5 +137,23 @@ def test_module_names_and_components(tmp_path: Path) -> None:
     assert absolute_import(m, "..x") == "pkg.x"
     assert absolute_import(init, ".util") == "pkg.sub.util"
     assert absolute_import(m, "numpy.linalg") == "numpy.linalg"
-    assert components(["a", "b", "c", "d"], [{"numpy"}, {"a.f"}, set(), {"c"}]) == [[0, 1], [2, 3]]
-    assert components(["x", "x", "y"], [set(), set(), {"x"}]) == [[0], [1], [2]]
+
+
+def facts(name: str, source: str, package: bool = False) -> ImportFacts:
+    return import_facts(ast.parse(textwrap.dedent(source)), name, package)
+
+
+def test_files_are_linked_only_where_a_name_resolves_into_another_file() -> None:
+    files = [
+        facts("a", "import numpy as np\ndef f(x):\n    return x\n"),
+        facts("b", "from a import f\nfrom a import missing\n"),  # f resolves: b joins a
+        facts("c", "import numpy as np\nnp.zeros(3)\n"),  # numpy is not in the run
+        facts("d", "import c\nc.np\n"),  # imports c, but `np` is no function or class of c
+        facts("pkg", "from .impl import solve\n", package=True),  # re-export
+        facts("pkg.impl", "class Model:\n    def fit(self):\n        pass\ndef solve(A):\n    pass\n"),
+        facts("e", "import pkg as p\np.solve(1)\n"),  # resolves through pkg/__init__ into pkg.impl
+        facts("g", "from pkg.impl import fit\n"),  # a method of a module-level class resolves too
+    ]
+    assert components(files) == [[0, 1], [2], [3], [4, 5, 6, 7]]
+    twins = [facts("x", "def f():\n    pass\n"), facts("x", "def f():\n    pass\n"), facts("y", "from x import f\n")]
+    assert components(twins) == [[0], [1], [2]]  # two files named alike link nowhere

@@ -121,27 +121,100 @@ class _Named:
     is_package: bool
 
 
-def imported_names(tree: ast.Module, importer: str, is_package: bool) -> set[str]:
-    """Every dotted name the file imports (in any scope), made absolute; a cheap ``ast`` pass."""
-    out: set[str] = set()
+@dataclass
+class ImportFacts:
+    """What one file offers to and asks of the others, from a cheap ``ast`` pass: the functions
+    and classes it defines at top level, what its module-level imports re-export, and every
+    qualified name its code may ask the :class:`Resolver` for (an imported name, or an attribute
+    chain on one such as ``g.num_grad`` for ``import pkg.grad as g``)."""
+
+    name: str
+    is_package: bool
+    defs: frozenset[str] = frozenset()
+    reexports: dict[str, str] = field(default_factory=dict)
+    queries: frozenset[str] = frozenset()
+
+
+def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
+    defs: set[str] = {s.name for s in tree.body if isinstance(s, ast.ClassDef)}
+    reexports: dict[str, str] = {}
+    bound: dict[str, set[str]] = {}  # local name -> what it may denote, as written
+    defs |= _unnested_functions(tree)
+    module_level = _module_level(tree)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute(importer, is_package, node.module, node.level)
-            out.add(base)
-            out.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+        t = type(node)
+        if t in (ast.Import, ast.ImportFrom):
+            for local, full in _import_bindings(node):  # type: ignore[arg-type]
+                bound.setdefault(local, set()).add(full)
+                if id(node) in module_level:
+                    reexports[local] = full
+    queries: set[str] = {full for fulls in bound.values() for full in fulls}
+    if bound:
+        for node in ast.walk(tree):
+            if type(node) is ast.Attribute and type(node.value) in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
+                parts = [node.attr]  # type: ignore[attr-defined]
+                v = node.value  # type: ignore[attr-defined]
+                while type(v) is ast.Attribute:
+                    parts.append(v.attr)  # type: ignore[attr-defined]
+                    v = v.value  # type: ignore[attr-defined]
+                if type(v) is ast.Name and v.id in bound:  # type: ignore[attr-defined]
+                    rest = ".".join(reversed(parts))
+                    queries.update(f"{full}.{rest}" for full in bound[v.id])  # type: ignore[attr-defined]
+    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries))
+
+
+def _unnested_functions(tree: ast.Module) -> set[str]:
+    """Functions whose scope's parent is the module's (:mod:`.scopes` does not make classes scopes,
+    so methods of module-level classes count, as they do for :meth:`Resolver._lookup`)."""
+    out: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out.add(child.name)
+            elif not isinstance(child, ast.Lambda) and isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)):
+                stack.append(child)
     return out
 
 
-def components(names: Sequence[str], imports: Sequence[set[str]]) -> list[list[int]]:
-    """Groups of files (by index) linked by imports between them, either way, in the files' order.
+def _module_level(tree: ast.Module) -> set[int]:
+    """The statements that run in the module's own scope (through if/try/with/for, not defs)."""
+    out: set[int] = set()
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        out.add(id(stmt))
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(stmt, field_name, ()):
+                stack.extend(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child])
+    return out
 
-    An imported name links to the file whose module name is it or its longest dotted prefix.
+
+def _import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    """(local name, qualified name) as :mod:`.scopes` records them for the flow analysis."""
+    if isinstance(node, ast.Import):
+        return [(a.asname, a.name) if a.asname else (a.name.split(".")[0],) * 2 for a in node.names]
+    module = "." * node.level + (node.module or "")
+    return [
+        (a.asname or a.name, f"{module}.{a.name}" if node.module else f"{module}{a.name}")
+        for a in node.names if a.name != "*"
+    ]
+
+
+def components(facts: Sequence[ImportFacts | None]) -> list[list[int]]:
+    """Groups of files (by index) to analyse together, in the files' order.
+
+    Two files are linked only where the flow analysis would resolve a name of one to a function or
+    class of the other: every file a resolution passes through (re-exports included) joins the
+    asking file. Importing a module whose names resolve to nothing in the run (``numpy`` from a
+    file of the run that re-exports with ``*``) links nothing, so unrelated files stay apart.
     """
-    counts = Counter(names)
-    index = {n: i for i, n in enumerate(names) if counts[n] == 1}  # two files named alike link nowhere
-    parent = list(range(len(names)))
+    counts = Counter(f.name for f in facts if f is not None)
+    index = {f.name: i for i, f in enumerate(facts) if f is not None and counts[f.name] == 1}
+    parent = list(range(len(facts)))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -149,19 +222,40 @@ def components(names: Sequence[str], imports: Sequence[set[str]]) -> list[list[i
             i = parent[i]
         return i
 
-    for i, imported in enumerate(imports):
-        for full in imported:
-            while full and full not in index:
-                full = full.rpartition(".")[0]
-            j = index.get(full)
-            if j is not None and j != i:
+    for i, f in enumerate(facts):
+        if f is None:
+            continue
+        for query in f.queries:
+            for j in _resolution_chain(facts, index, absolute_import(f, query)):  # type: ignore[arg-type]
                 a, b = find(i), find(j)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
-    for i in range(len(names)):
+    for i in range(len(facts)):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def _resolution_chain(facts: Sequence[ImportFacts | None], index: dict[str, int], name: str) -> list[int]:
+    """The files :meth:`Resolver._lookup` passes through to resolve ``name``; empty if it fails."""
+    chain: list[int] = []
+    for _ in range(_MAX_REEXPORT_DEPTH + 1):
+        if "." not in name:
+            return []
+        owner, _, attr = name.rpartition(".")
+        j = index.get(owner)
+        if j is None:
+            return []
+        f = facts[j]
+        assert f is not None
+        chain.append(j)
+        if attr in f.defs:
+            return chain
+        target = f.reexports.get(attr)
+        if target is None:
+            return []
+        name = absolute_import(f, target)  # type: ignore[arg-type]
+    return []
 
 
 def merge(modules: Sequence[SourceModule]) -> ModuleInfo:
