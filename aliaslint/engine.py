@@ -174,12 +174,21 @@ def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], memb
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:
     """Per-file settings after the rules: noqa, unused noqa, and which fixes may be applied."""
     enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
-    if not f.settings.ignore_noqa:
-        text = f.source if isinstance(f.source, str) else parsed.code
-        found = suppress(found, text, f.shown, UNUSED_NOQA_CODE in enabled)
+    unused = UNUSED_NOQA_CODE in enabled
+    if not f.settings.ignore_noqa and (found or unused):
+        # the text as read, not `parsed.code`: generating code from the tree costs what parsing does
+        text = f.source if isinstance(f.source, str) else _text(f.source, parsed)
+        found = suppress(found, text, f.shown, unused)
     fixable = f.settings.fixable_codes()
     found = [d if d.fix is None or d.code in fixable else replace(d, fix=None) for d in found]
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def _text(raw: bytes, parsed: cst.Module) -> str:
+    try:
+        return decode(raw).text
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return parsed.code
 
 
 def lint_source(source: bytes | str, path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:

@@ -1,0 +1,105 @@
+"""How fast aliaslint lints the numpy/scipy/scikit-learn corpus: cold, warm, one file changed, with
+the cost of parsing alone (``ast.parse`` and ``libcst.parse_module``) as baselines.
+
+Run: python benchmarks/speed.py [--cache DIR] [--jobs N] [--no-baselines]
+Prints files, lines, wall and CPU seconds, lines per second and peak RSS (the largest single
+process: aliaslint or one of its workers) for each aliaslint run, and the baselines' wall time on
+the same number of processes, with the ratios. It measures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from audit import linted_files
+from corpus import corpus_paths
+
+
+def run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one aliaslint run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        sys.exit(f"aliaslint exited with {done.returncode}:\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss / 1024
+
+
+def _ast(path: Path) -> None:
+    import ast
+
+    try:
+        ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError, RecursionError):
+        pass
+
+
+def _libcst(path: Path) -> None:
+    import libcst
+
+    try:
+        libcst.parse_module(path.read_bytes())
+    except Exception:
+        pass
+
+
+def baseline(parse: object, files: list[Path], jobs: int) -> float:
+    start = time.perf_counter()
+    if jobs == 1:
+        for f in files:
+            parse(f)  # type: ignore[operator]
+    else:
+        with ProcessPoolExecutor(jobs) as pool:
+            list(pool.map(parse, files, chunksize=16))  # type: ignore[arg-type]
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", help="corpus folder (default: $ALIASLINT_CORPUS or ~/.cache/aliaslint-corpus)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for aliaslint and the baselines (default: 2)")
+    parser.add_argument("--aliaslint", default=f"{shlex.quote(sys.executable)} -m aliaslint",
+                        help="the command that runs aliaslint")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the ast and libcst baselines")
+    args = parser.parse_args()
+    roots = corpus_paths(args.cache)
+    files = linted_files(roots)
+    lines = sum(f.read_bytes().count(b"\n") for f in files)
+    print(f"corpus: {len(files)} files, {lines:,} lines ({', '.join(r.name for r in roots)})")
+    with tempfile.TemporaryDirectory(prefix="aliaslint-speed-") as cache:
+        command = [*shlex.split(args.aliaslint), "check", "--isolated", "--exit-zero", "-q", "--statistics",
+                   "--jobs", str(args.jobs), "--cache-dir", cache, *map(str, roots)]
+        rows = [("cold", run(command)), ("warm", run(command))]
+        changed = max(files, key=lambda f: ("sklearn" in str(f), -abs(f.stat().st_size - 20_000)))
+        original = changed.read_bytes()
+        try:
+            changed.write_bytes(original + b"\n# changed by benchmarks/speed.py\n")
+            rows.append((f"one file changed ({changed.name}, {original.count(b'\n')} lines)", run(command)))
+        finally:
+            changed.write_bytes(original)
+        own = [*shlex.split(args.aliaslint), "check", "--isolated", "--exit-zero", "-q", "--no-cache", str(changed)]
+        rows.append(("that file alone, no cache", run(own)))
+    for label, (wall, cpu, rss) in rows:
+        print(f"aliaslint {label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {lines / wall:,.0f} lines/s, peak RSS {rss:.0f} MB")
+    if args.no_baselines:
+        return
+    cold = rows[0][1][0]
+    for name, parse in (("ast.parse", _ast), ("libcst.parse_module", _libcst)):
+        wall = baseline(parse, files, args.jobs)
+        print(f"baseline {name} on {args.jobs} process(es): {wall:.2f} s wall; aliaslint cold / baseline = {cold / wall:.1f}")
+
+
+if __name__ == "__main__":
+    main()
