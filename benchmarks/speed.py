@@ -86,7 +86,8 @@ def main() -> None:
         original = changed.read_bytes()
         try:
             changed.write_bytes(original + b"\n# changed by benchmarks/speed.py\n")
-            rows.append((f"one file changed ({changed.name}, {original.count(b'\n')} lines)", run(command)))
+            count = original.count(b"\n")
+            rows.append((f"one file changed ({changed.name}, {count} lines)", run(command)))
         finally:
             changed.write_bytes(original)
         own = [*shlex.split(args.aliaslint), "check", "--isolated", "--exit-zero", "-q", "--no-cache", str(changed)]
