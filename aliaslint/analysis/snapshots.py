@@ -244,6 +244,8 @@ def _snapshot(f: FlowFinding) -> Candidate | None:
     shown = _shown(store, value, name)
     if "swap" in f.signals:
         return Candidate("ALI005", value, value, f.origin, shown, f)
+    if compared and _twin(value, f):
+        compared = False  # `a = x.T; b = x.T`: made alike to be one memory, not one kept from before
     if shape == "whole":
         source = value.value if isinstance(value, cst.Name) else None
         if copy_name(name) or compared or (source is not None and newer_name(source, name)):
@@ -254,6 +256,13 @@ def _snapshot(f: FlowFinding) -> Candidate | None:
     if _full_slice(value) or copy_name(name) or temp_name(name) or compared or writeback:
         return Candidate("ALI005", value, value, f.origin, shown, f)
     return None
+
+
+def _twin(value: cst.BaseExpression, f: FlowFinding) -> bool:
+    """The write went through another name made by the very same expression (``a = x.T`` beside
+    ``b = x.T``): two handles on one memory, which the code reads side by side on purpose."""
+    link = f.link
+    return link is not None and link != f.origin and not isinstance(value, cst.Name) and link[1].deep_equals(value)
 
 
 def _written_at(store: cst.CSTNode, value: cst.BaseExpression) -> str | None:
