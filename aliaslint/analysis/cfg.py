@@ -38,6 +38,8 @@ class CFG:
     blocks: list[Block]
     entry: int
     exit: int
+    # Blocks entered only when an ``if`` test came out true (or false): block -> (test, outcome).
+    assume: dict[int, tuple[cst.BaseExpression, bool]] = field(default_factory=dict)
 
     def order(self) -> list[int]:
         """Reverse post-order from the entry: a good worklist order for forward analyses."""
@@ -67,6 +69,7 @@ class _Builder:
         self.exit = self.new()
         self.loops: list[tuple[int, int]] = []  # (continue target, break target)
         self.handlers: list[list[int]] = []  # handler entries of the enclosing try statements
+        self.assume: dict[int, tuple[cst.BaseExpression, bool]] = {}
 
     def new(self) -> int:
         self.blocks.append(Block(len(self.blocks)))
@@ -170,19 +173,18 @@ class _Builder:
 
     def _if(self, stmt: cst.If, cur: int) -> int:
         self.emit(cur, EVAL, stmt.test)
-        yes, after = self.new(), self.new()
+        yes, no, after = self.new(), self.new(), self.new()
+        self.assume[yes] = (stmt.test, True)
+        self.assume[no] = (stmt.test, False)
         self.edge(cur, yes)
         self.edge(self.body(stmt.body, yes), after)
+        self.edge(cur, no)
         if isinstance(stmt.orelse, cst.If):
-            no = self.new()
-            self.edge(cur, no)
             self.edge(self._if(stmt.orelse, no), after)
         elif isinstance(stmt.orelse, cst.Else):
-            no = self.new()
-            self.edge(cur, no)
             self.edge(self.body(stmt.orelse.body, no), after)
         else:
-            self.edge(cur, after)
+            self.edge(no, after)
         return after
 
     def _try(self, stmt: cst.Try | cst.TryStar, cur: int) -> int:
@@ -231,7 +233,7 @@ def build_function_cfg(body: cst.BaseSuite | Sequence[cst.CSTNode]) -> CFG:
     b = _Builder()
     end = b.body(body, b.entry)
     b.edge(end, b.exit)
-    return CFG(b.blocks, b.entry, b.exit)
+    return CFG(b.blocks, b.entry, b.exit, b.assume)
 
 
 def build_lambda_cfg(lam: cst.Lambda) -> CFG:

@@ -22,6 +22,7 @@ import libcst as cst
 
 from . import numpy_model as npm
 from .cfg import DEF, EVAL, FOR_BIND, NAME_BIND, RETURN_EXPR, SMALL, WITH_BIND
+from .guards import NO_GUARD, Guard, admits, bind_consts, block_guards, call_consts, consistent
 from .heap import CONTAINER_WRITERS, ELEMENT_METHODS, HeapMixin
 from .reads import ReadsMixin
 from .scopes import ClassInfo, Scope, dotted_name, target_names
@@ -127,12 +128,19 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         self._shadow: list[set[str]] = []
         self.in_states: dict[int, State] = {}
         self.uncopyable_return = False
+        # What the `if` tests around the current block say of the parameters (see .guards), and
+        # under which guards each returned object is returned and each object written into.
+        self._guards: dict[int, Guard] = {}
+        self._guard: Guard = NO_GUARD
+        self.return_guards: set[tuple[Obj, Guard]] = set()
+        self.mutate_guards: set[tuple[Obj, Guard]] = set()
 
     # --- driver -------------------------------------------------------------------------------
     def run(self) -> None:
         """Fixpoint over the CFG. Findings and summary facts are collected on every visit: in-states
         only grow, so whatever a partial state yields, the final state yields too."""
         cfg = self.scope.cfg
+        self._guards = block_guards(self.scope)
         ins: dict[int, State] = {cfg.entry: self._initial_state()}
         order = cfg.order()
         rank = {b: i for i, b in enumerate(order)}
@@ -174,6 +182,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     def _block(self, b: int, st: State) -> None:
         self._st = st
+        self._guard = self._guards.get(b, NO_GUARD)
         for kind, node in self.scope.cfg.blocks[b].instrs:
             self._instr = node
             self._reads.clear()
@@ -349,6 +358,10 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         objs = [r.obj for r in refs if not is_callable_obj(r.obj)]
         if origin is not None and objs:
             st.origin[name] = frozenset((origin, o) for o in objs)
+            self._note_guard(origin[0])
+            for r in refs:
+                if not is_callable_obj(r.obj):
+                    self.mod.link_conds.setdefault((origin, r.obj), set()).add(r.cond)
             self._hold(objs)
             self._note_copyable(origin, refs, st)
         else:
@@ -463,6 +476,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             if is_callable_obj(r.obj) or self._visible(r.obj):
                 self.returns.add(r)
                 self.return_sites.add((r.obj, expr))
+                self.return_guards.add((r.obj, self._guard))
 
     # --- the heart: mutation and reads --------------------------------------------------------
     def _visible(self, obj: Obj) -> bool:
@@ -481,8 +495,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             tmap.setdefault(obj, []).append(cond)
             if self._visible(obj):
                 self.mutates.add((obj, cond))
+                self.mutate_guards.add((obj, self._guard))
         if not tmap:
             return
+        self._note_guard(site)
+        guard_of = self.mod.node_guard
         if via is not None and via in st.unique:
             return  # nothing else holds what `via` refers to
         via_origins = st.origin.get(via) if via is not None else None
@@ -504,8 +521,16 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 for o, ob in origins:
                     if ob != r.obj:
                         continue
-                    for c in conds:
-                        for link in links or (None,):
+                    for link in links or (None,):
+                        if guard_of and not consistent(
+                            guard_of.get(o[0], NO_GUARD) | guard_of.get(link[0] if link else None, NO_GUARD)
+                            | self._guard
+                        ):
+                            continue  # the store, the alias and the write never run in one call
+                        kappas = self.mod.link_conds.get((link, r.obj)) if link is not None else None
+                        for c in conds:
+                            if kappas and not any(k <= c for k in kappas):
+                                continue  # `c` is what another store of `via` made it hold
                             new.append((o, site, how, r.cond | c, r.obj, link, partial))
             if new:
                 cur = st.stale.get(key)
@@ -516,6 +541,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         if facts:
             self._pending.append((node, node.value, facts, "name", self._storing > 0))
             self._beside_of[node] = tuple(self._beside)
+
+    def _note_guard(self, node: cst.CSTNode) -> None:
+        """Remember the guard a store or write runs under (only guarded ones are kept)."""
+        if self._guard:
+            self.mod.node_guard[node] = self._guard
 
     # --- expressions --------------------------------------------------------------------------
     def _fresh(self, node: cst.CSTNode, kind: Kind, ndim: int | None = None) -> Refs:
@@ -1045,6 +1075,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         """Calling an unknown callable parameter: its result may alias its arguments, or be a buffer."""
         out: set[Ref] = set()
         pos = 0
+        consts = call_consts(call)  # what a flag argument selects (`cost_only=True`) is settled with the callable
         for kw, star, refs in args:
             if star:
                 break
@@ -1053,11 +1084,12 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 pos += 1
             for r in refs:
                 if not is_callable_obj(r.obj):
-                    out.add(Ref(r.obj, Rel.MAYBE_VIEW, r.cond | cond | {("aliases", self.idx, j, key)}))
+                    out.add(Ref(r.obj, Rel.MAYBE_VIEW, r.cond | cond | {("aliases", self.idx, j, key, consts)}))
         buf = ("retbuf", self.idx, j)
-        bcond = cond | {("buffer", self.idx, j)}
-        self._mutate(st, [(buf, bcond)], call, "overwrite", None)
-        out.add(Ref(buf, Rel.SAME, bcond))
+        # The call writes into the buffer whenever the callable writes into what it returns on some
+        # call ("writes"); its result is the buffer only when this call returns it ("buffer").
+        self._mutate(st, [(buf, cond | {("writes", self.idx, j, consts)})], call, "overwrite", None)
+        out.add(Ref(buf, Rel.SAME, cond | {("buffer", self.idx, j, consts)}))
         return frozenset(out)
 
     def _apply(self, callee_index: int, args: list[Arg], call: cst.Call, self_obj: Obj | None, st: State) -> Refs:
@@ -1076,7 +1108,13 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         made = alloc(self.idx, call)
         if made in self._held and self._st is not None:
             self._renew(self._st, made)
+        consts = call_consts(call)
+        partial = self_obj is not None and self_obj[0] == "partial"
+        shift = (int(self_obj[2]) if partial else 1) if self_obj is not None else 0  # type: ignore[index]
+        values = bind_consts(callee, consts, shift, defaults=not partial)  # `cost_only=True` picks a branch
         for r in summ.returns:
+            if not summ.returned(r.obj, callee_index, values):
+                continue
             ok, cond, _ = mod.subst_cond(r.cond, callee, binding, self, call)
             if not ok:
                 continue
@@ -1086,8 +1124,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 sites = tuple(n for o, n in summ.return_sites if o == r.obj)
                 returned = next((p.name for p in callee.params if p.index == r.obj[2]), None)
                 evidence.append(Evidence("alias", callee_index, r.rel, sites, arg_of[r.obj[2]], None, None, returned))
-        if summ.returns:
-            buffer = mod.buffer_evidence(callee, self_obj)
+        if out:
+            buffer = mod.buffer_evidence(callee, self_obj, consts)
             if buffer is not None:
                 evidence.append(buffer)
         if evidence:
@@ -1095,7 +1133,10 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         if any(a.keyword is not None and a.keyword.value == "copy" and _is_const(a.value, "True") for a in call.args):
             kinds = {mod.kind(r.obj) for r in out}
             out = set(self._fresh(call, Kind.ARRAY if kinds == {Kind.ARRAY} else Kind.UNKNOWN))  # copy=True
+        guard_of = mod.node_guard
         for obj, c in summ.mutates:
+            if not summ.written(obj, callee_index, values):
+                continue  # written only behind a flag this call does not set
             ok, cond, _ = mod.subst_cond(c, callee, binding, self, call)
             if ok:
                 targets = [(o, cond | oc) for o, _, oc in mod.subst_obj(obj, callee, binding, self, call)]
@@ -1109,6 +1150,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 mod.callee_of[call] = callee_index
                 self._mutate(st, targets, call, "inplace", via)
         for lf in summ.latent:
+            if values and guard_of and not all(
+                admits(guard_of.get(n, NO_GUARD), callee_index, values)
+                for n in (lf.origin[0], lf.mutation, lf.read, lf.link[0] if lf.link else None)
+            ):
+                continue
             ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
             if not ok:
                 continue

@@ -53,6 +53,7 @@ class HeapMixin:
     _quiet: int
     _storing: int
     _share: Callable[..., None]
+    _note_guard: Callable[[cst.CSTNode], None]
     _has_fields: bool
     _pending: list
     _literals: dict[cst.CSTNode, list[tuple[object, cst.BaseExpression, Refs]]]
@@ -70,6 +71,7 @@ class HeapMixin:
             return
         self._hold(objs)
         self._share(st, set(objs))
+        self._note_guard(origin[0])
         pairs = frozenset((origin, o) for o in objs)
         if weak:
             held = st.env.get(key, EMPTY)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .guards import NO_GUARD, consistent
 from .values import EMPTY, Kind, Obj, Refs, Rel
 
 from .state import FlowFinding, Key, LatentFinding, Origin, State
@@ -76,8 +77,14 @@ class ReadsMixin:
 
     def _flush(self, st: State) -> None:
         """Turn the instruction's stale reads into findings, now that all its reads are known."""
+        guard_of = self.mod.node_guard
         for node, key, facts, holder, store in self._pending:
             for origin, site, how, cond, obj, link, partial in facts:
+                if guard_of and not consistent(
+                    guard_of.get(origin[0], NO_GUARD) | guard_of.get(link[0] if link else None, NO_GUARD)
+                    | guard_of.get(site, NO_GUARD) | self._guard
+                ):
+                    continue  # the store, the write and this read never run in one call
                 signals = self._signals(node, key, obj, store, partial)
                 if not cond:
                     self.findings.add(

@@ -45,8 +45,10 @@ class Scope:
     imports: dict[str, str] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
     decorators: list[str] = field(default_factory=list)
+    assigned: set[str] = field(default_factory=set)  # names its body binds (a parameter rebound is here)
     _cfg: CFG | None = None
     shape_facts: object | None = None  # .shapes.ShapeFacts, computed on first use
+    guards: object | None = None  # .guards.block_guards, computed on first use
 
     def param_nodes(self) -> dict[str, cst.Name]:
         """The parameters' name nodes (where a parameter's value comes from)."""
@@ -173,6 +175,7 @@ class _Collector(Walker):
         # Class-body names are class attributes, not locals of the enclosing scope.
         if self.comprehension_depth == 0 and self.class_stack[-1] is None:
             self.cur.locals.update(names)
+            self.cur.assigned.update(names)
 
     def _push(self, node: cst.FunctionDef | cst.Lambda, name: str, params: cst.Parameters) -> Scope:
         parent = self.cur
@@ -262,6 +265,7 @@ class _Collector(Walker):
         names = target_names(node.target)
         if self.comprehension_depth:
             self.cur.locals.update(names)  # := in a comprehension binds in the enclosing scope
+            self.cur.assigned.update(names)
         else:
             self._bind(names)
 
@@ -281,6 +285,8 @@ class _Collector(Walker):
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         self.cur.declared_global.update(n.name.value for n in node.names)
+        for outer in self.stack[:-1]:  # an inner function may rebind a parameter of an outer one
+            outer.assigned.update(n.name.value for n in node.names)
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:

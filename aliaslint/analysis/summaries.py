@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .flow import Arg, Evidence, FlowFinding, LatentFinding, Origin, ScopeAnalysis
+from .guards import NO_CONSTS, CallConsts, Guard, admits, bind_consts
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .values import (
     EMPTY,
@@ -45,6 +46,22 @@ class Summary:
     mutates: frozenset[tuple[Obj, Cond]]
     latent: frozenset[LatentFinding]
     uncopyable_return: bool = False  # some return value may lack `.copy()` (a scalar, None, ...)
+    # Under which guards (see .guards) each object is returned, and each object written into.
+    return_guards: frozenset[tuple[Obj, Guard]] = frozenset()
+    mutate_guards: frozenset[tuple[Obj, Guard]] = frozenset()
+
+    def returned(self, obj: Obj, scope: int, values: dict[int, frozenset[str]]) -> bool:
+        """Whether a call whose constants fix ``values`` can return ``obj``."""
+        return not values or _guarded(self.return_guards, obj, scope, values)
+
+    def written(self, obj: Obj, scope: int, values: dict[int, frozenset[str]]) -> bool:
+        """Whether a call whose constants fix ``values`` can write into ``obj``."""
+        return not values or _guarded(self.mutate_guards, obj, scope, values)
+
+
+def _guarded(pairs: frozenset[tuple[Obj, Guard]], obj: Obj, scope: int, values: dict[int, frozenset[str]]) -> bool:
+    guards = [g for o, g in pairs if o == obj]
+    return not guards or any(admits(g, scope, values) for g in guards)
 
 
 @dataclass
@@ -95,6 +112,8 @@ class ModuleAnalysis:
     members: dict[Obj, dict[object, Refs]] = field(default_factory=dict)  # container literal -> key -> callables
     class_attrs: dict[tuple[int, str], tuple[Refs, bool]] = field(default_factory=dict)  # -> (callables, static)
     defaults: dict[tuple[int, int], Refs] = field(default_factory=dict)  # (function, param) -> callables
+    node_guard: dict[cst.CSTNode, Guard] = field(default_factory=dict)  # guarded stores and writes (.guards)
+    link_conds: dict[tuple[Origin, Obj], set[Cond]] = field(default_factory=dict)  # a name's store -> its conditions
     _current: int | None = None
     _summary_readers: dict[int, set[int]] = field(default_factory=dict)
     _binding_readers: dict[int, set[int]] = field(default_factory=dict)
@@ -149,6 +168,8 @@ class ModuleAnalysis:
                 frozenset(analysis.mutates),
                 frozenset(analysis.latent),
                 analysis.uncopyable_return,
+                frozenset(analysis.return_guards),
+                frozenset(analysis.mutate_guards),
             )
             woken: set[int] = set()
             if self.summaries.get(index) != summary:
@@ -227,9 +248,10 @@ class ModuleAnalysis:
                     continue
                 for fn, self_obj in self.callables_of(r.obj):
                     if kind == "aliases":
-                        ev = self.alias_evidence(fn, self_obj, atom[3])
+                        ev = self.alias_evidence(fn, self_obj, atom[3], atom[4] if len(atom) > 4 else NO_CONSTS)
                     else:
-                        ev = self.buffer_evidence(fn, self_obj)
+                        consts = atom[3] if len(atom) > 3 else NO_CONSTS
+                        ev = self.buffer_evidence(fn, self_obj, consts, returned=kind == "buffer")
                     if ev is not None:
                         satisfied = True
                         evidence.append(
@@ -270,11 +292,15 @@ class ModuleAnalysis:
                 return [(method, obj)]
         return []
 
-    def alias_evidence(self, fn: Scope, self_obj: Obj | None, key: object) -> Evidence | None:
-        """Does calling ``fn`` return (a view of) the argument passed at ``key``?"""
+    def alias_evidence(
+        self, fn: Scope, self_obj: Obj | None, key: object, consts: CallConsts = NO_CONSTS
+    ) -> Evidence | None:
+        """Does calling ``fn`` (with the literal arguments ``consts``) return (a view of) the
+        argument passed at ``key``?"""
         summ = self.summary(fn.index)
         if summ is None:
             return None
+        values = self._const_values(fn, self_obj, consts)
         if isinstance(key, str):
             p = fn.param_named(key)
             k = p.index if p is not None else None
@@ -289,7 +315,7 @@ class ModuleAnalysis:
         for r in summ.returns:
             # An "array" atom only says slicing made a view; the helper writes into the argument
             # by index, so it is an array (or list) there. Other atoms cannot be settled here.
-            if r.obj == target and all(a[0] == "array" for a in r.cond):
+            if r.obj == target and all(a[0] == "array" for a in r.cond) and summ.returned(r.obj, fn.index, values):
                 best = r.rel if best is None else min(best, r.rel)
         if best is None:
             return None
@@ -297,11 +323,25 @@ class ModuleAnalysis:
         returned = next(p.name for p in fn.params if p.index == k)
         return Evidence("alias", fn.index, best, sites, key, None, None, returned)  # type: ignore[arg-type]
 
-    def buffers(self, fn: Scope, self_obj: Obj | None) -> tuple[set[Obj], tuple[cst.CSTNode, ...]]:
-        """Persistent objects that ``fn`` both writes into and returns (as seen by its caller)."""
+    @staticmethod
+    def _const_values(fn: Scope, self_obj: Obj | None, consts: CallConsts) -> dict[int, frozenset[str]]:
+        if consts is NO_CONSTS or not consts.literals and not consts.complete:
+            return {}
+        partial = self_obj is not None and self_obj[0] == "partial"
+        return bind_consts(fn, consts, shift_of(self_obj), defaults=not partial)
+
+    def buffers(
+        self, fn: Scope, self_obj: Obj | None, consts: CallConsts = NO_CONSTS, returned: bool = True
+    ) -> tuple[set[Obj], tuple[cst.CSTNode, ...]]:
+        """Persistent objects that ``fn`` both writes into and returns (as seen by its caller):
+        with ``returned``, those a call with the literal arguments ``consts`` returns; else those
+        such a call writes into (and some call returns)."""
         summ = self.summary(fn.index)
         if summ is None:
             return set(), ()
+        values = self._const_values(fn, self_obj, consts)
+        written_values = values if not returned else {}
+        returned_values = values if returned else {}
 
         def outside(obj: Obj) -> Obj | None:
             k = obj[0]
@@ -315,11 +355,11 @@ class ModuleAnalysis:
                 return None
             return obj
 
-        written = {outside(o) for o, c in summ.mutates if not c} - {None}
+        written = {outside(o) for o, c in summ.mutates if not c and summ.written(o, fn.index, written_values)} - {None}
         found: set[Obj] = set()
         sites: list[cst.CSTNode] = []
         for r in summ.returns:
-            if r.cond or is_callable_obj(r.obj):
+            if r.cond or is_callable_obj(r.obj) or not summ.returned(r.obj, fn.index, returned_values):
                 continue
             seen = outside(r.obj)
             if seen is not None and seen in written:
@@ -329,8 +369,10 @@ class ModuleAnalysis:
                 sites.extend(n for o, n in summ.return_sites if o == r.obj)
         return found, tuple(sites)  # type: ignore[return-value]
 
-    def buffer_evidence(self, fn: Scope, self_obj: Obj | None) -> Evidence | None:
-        found, sites = self.buffers(fn, self_obj)
+    def buffer_evidence(
+        self, fn: Scope, self_obj: Obj | None, consts: CallConsts = NO_CONSTS, returned: bool = True
+    ) -> Evidence | None:
+        found, sites = self.buffers(fn, self_obj, consts, returned)
         if not found:
             return None
         return Evidence("buffer", fn.index, Rel.SAME, sites, None, None, None)

@@ -20,9 +20,13 @@ Object shapes::
 
 Condition atoms (a ref or fact holds only when every atom of its condition holds)::
 
-    ("aliases", scope, j, arg)  calling parameter j of ``scope`` returns (a view of) its argument
-                                ``arg`` (a position, or a keyword name)
-    ("buffer", scope, j)        calling parameter j returns a persistent buffer it overwrites
+    ("aliases", scope, j, arg, c)  calling parameter j of ``scope`` (with the literal arguments
+                                ``c``) returns (a view of) its argument ``arg`` (a position, or a
+                                keyword name)
+    ("buffer", scope, j, c)     calling parameter j (with the literal arguments ``c``, see
+                                :class:`.guards.CallConsts`) returns a persistent buffer it overwrites
+    ("writes", scope, j, c)     calling parameter j (so) writes into a persistent buffer that it
+                                returns on some call
     ("mutable", scope, k)       parameter k of ``scope`` is a mutable container (``+=`` mutates it)
 
 Conditions on a function's own parameters make a finding *latent*; call sites settle them.

@@ -1,0 +1,206 @@
+"""What the ``if`` tests around a statement establish about the function's parameters.
+
+A parameter the body never rebinds keeps, for the whole call, the value the caller passed: under
+``if B is None:`` it is ``None``, under ``if cost_only:`` it is true. Two statements whose guards
+disagree on one such parameter never both run in one call (a store made only when ``B is None``
+and a write made only when ``B is not None``), and a ``return`` guarded by ``if not cost_only``
+is not what ``f(z, cost_only=True)`` returns.
+
+A guard is a set of atoms ``(scope, k, state)``: parameter ``k`` of ``scope`` is in ``state``, one
+of ``none``, ``notnone``, ``truthy`` and ``falsy``. The guard of a block holds on every path from
+the function's entry to it (a must-analysis over the CFG, see :attr:`.cfg.CFG.assume`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import libcst as cst
+
+from .scopes import Scope
+
+GuardAtom = tuple[int, int, str]
+Guard = frozenset[GuardAtom]
+NO_GUARD: Guard = frozenset()
+
+_OPPOSITE = {"none": "notnone", "notnone": "none", "truthy": "falsy", "falsy": "truthy"}
+# States that cannot hold together for one value (None is falsy).
+_CLASH = {("none", "notnone"), ("truthy", "falsy"), ("none", "truthy")}
+
+
+def _clash(a: str, b: str) -> bool:
+    return (a, b) in _CLASH or (b, a) in _CLASH
+
+
+def consistent(atoms: Iterable[GuardAtom]) -> bool:
+    """Whether all atoms can hold in one call."""
+    seen: dict[tuple[int, int], set[str]] = {}
+    for scope, k, state in atoms:
+        states = seen.setdefault((scope, k), set())
+        if any(_clash(state, s) for s in states):
+            return False
+        states.add(state)
+    return True
+
+
+def literal_states(expr: cst.BaseExpression | None) -> frozenset[str] | None:
+    """The states a literal argument is in (``True``: truthy and not None), or None if unknown."""
+    if isinstance(expr, cst.Name):
+        if expr.value == "None":
+            return frozenset({"none", "falsy"})
+        if expr.value == "True":
+            return frozenset({"notnone", "truthy"})
+        if expr.value == "False":
+            return frozenset({"notnone", "falsy"})
+        return None
+    if isinstance(expr, cst.Integer):
+        try:
+            value = int(expr.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+        return frozenset({"notnone", "truthy" if value else "falsy"})
+    if isinstance(expr, cst.SimpleString):
+        try:
+            text = expr.evaluated_value
+        except Exception:  # noqa: BLE001  (an odd prefix: nothing is known)
+            return None
+        return frozenset({"notnone", "truthy" if text else "falsy"})
+    return None
+
+
+def fits(states: frozenset[str], required: str) -> bool:
+    """Whether a value in ``states`` can be in ``required``."""
+    return not any(_clash(s, required) for s in states)
+
+
+def _test_atoms(test: cst.BaseExpression, outcome: bool, params: dict[str, int], scope: int) -> set[GuardAtom]:
+    """What a test coming out ``outcome`` says of the parameters (only what it surely says)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _test_atoms(test.expression, not outcome, params, scope)
+    if isinstance(test, cst.BooleanOperation):
+        both = isinstance(test.operator, cst.And) == outcome  # `a and b` true, `a or b` false
+        if both:
+            return _test_atoms(test.left, outcome, params, scope) | _test_atoms(test.right, outcome, params, scope)
+        return set()
+    if isinstance(test, cst.Name) and test.value in params:
+        return {(scope, params[test.value], "truthy" if outcome else "falsy")}
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        left, comp = test.left, test.comparisons[0]
+        right = comp.comparator
+        if isinstance(left, cst.Name) and left.value == "None":
+            left, right = right, left
+        if isinstance(left, cst.Name) and left.value in params and isinstance(right, cst.Name) \
+                and right.value == "None" and isinstance(comp.operator, (cst.Is, cst.IsNot)):
+            state = "none" if isinstance(comp.operator, cst.Is) else "notnone"
+            return {(scope, params[left.value], state if outcome else _OPPOSITE[state])}
+    return set()
+
+
+def block_guards(scope: Scope) -> dict[int, Guard]:
+    """The guard of every reachable block of the scope's CFG (computed once per scope)."""
+    cached = scope.guards
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    cfg = scope.cfg
+    params = {p.name: p.index for p in scope.params if p.name not in scope.assigned}
+    out: dict[int, Guard] = {}
+    if params and cfg.assume:
+        order = cfg.order()
+        reachable = set(order)
+        own = {
+            b: frozenset(_test_atoms(test, outcome, params, scope.index)) for b, (test, outcome) in cfg.assume.items()
+        }
+        changed = True
+        while changed:  # greatest fixpoint: start from "everything" (absent) and shrink
+            changed = False
+            for b in order:
+                preds = [p for p in cfg.blocks[b].preds if p in reachable]
+                if b == cfg.entry or not preds:
+                    incoming: Guard = NO_GUARD
+                else:
+                    known = [out[p] for p in preds if p in out]
+                    if not known:
+                        continue
+                    incoming = frozenset.intersection(*known)  # an unvisited block is "anything"
+                guard = incoming | own.get(b, NO_GUARD)
+                if out.get(b) != guard:
+                    out[b] = guard
+                    changed = True
+    scope.guards = out
+    return out
+
+
+# --- constants a call passes ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CallConsts:
+    """The literal arguments of a call (position or keyword -> states), what else it passes, and
+    whether it has no ``*args``/``**kwargs`` (then a parameter it leaves out has its default)."""
+
+    literals: tuple[tuple[object, frozenset[str]], ...] = ()
+    keywords: tuple[str, ...] = ()
+    positional: int = 0
+    complete: bool = False
+
+
+NO_CONSTS = CallConsts()
+
+
+def call_consts(call: cst.Call) -> CallConsts:
+    literals: list[tuple[object, frozenset[str]]] = []
+    keywords: list[str] = []
+    pos = 0
+    complete = True
+    for a in call.args:
+        if a.star:
+            complete = False
+            if a.star == "*":
+                break  # later positions are unknown
+            continue
+        key: object
+        if a.keyword is not None:
+            key = a.keyword.value
+            keywords.append(a.keyword.value)
+        else:
+            key = pos
+            pos += 1
+        states = literal_states(a.value)
+        if states is not None:
+            literals.append((key, states))
+    return CallConsts(tuple(literals), tuple(keywords), pos, complete)
+
+
+def bind_consts(fn: Scope, consts: CallConsts, shift: int = 0, defaults: bool = True) -> dict[int, frozenset[str]]:
+    """The states of ``fn``'s parameters that a call with these constants fixes; ``shift``
+    positional arguments come in front (a bound instance, ``functools.partial``'s), and without
+    ``defaults`` a parameter the call leaves out is unknown (``partial`` may have bound it)."""
+    positional = fn.positional_params()
+    out: dict[int, frozenset[str]] = {}
+    for key, states in consts.literals:
+        if isinstance(key, int):
+            i = key + shift
+            p = positional[i] if i < len(positional) else None
+        else:
+            p = fn.param_named(str(key))
+        if p is not None:
+            out[p.index] = states
+    if defaults and consts.complete and isinstance(fn.node, cst.FunctionDef):
+        ps = fn.node.params
+        every = [*ps.posonly_params, *ps.params, *ps.kwonly_params]
+        for p, node in zip(fn.params, every, strict=False):
+            if node.default is None or p.index in out or p.name in consts.keywords:
+                continue
+            if p.positional and positional.index(p) < consts.positional + shift:
+                continue
+            states = literal_states(node.default)
+            if states is not None:
+                out[p.index] = states
+    return out
+
+
+def admits(guard: Guard, scope: int, values: dict[int, frozenset[str]]) -> bool:
+    """Whether a statement under ``guard`` can run in a call that fixes ``values``."""
+    for s, k, state in guard:
+        if s == scope and k in values and not fits(values[k], state):
+            return False
+    return True
