@@ -79,8 +79,15 @@ def _mentions(expr: cst.CSTNode, names: tuple[str, ...]) -> bool:
 
 
 def _root_name(expr: cst.BaseExpression) -> str | None:
-    while isinstance(expr, (cst.Attribute, cst.Subscript)):
-        expr = expr.value
+    """The name a write goes through: ``x`` in ``x[i]``, ``x.T[i]``, ``x.reshape(-1)[mask]``."""
+    while True:
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+                and expr.func.attr.value in npm.VIEW_METHODS:
+            expr = expr.func.value  # a view of x is written: x itself is not stale
+        else:
+            break
     return expr.value if isinstance(expr, cst.Name) else None
 
 
