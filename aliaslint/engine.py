@@ -75,6 +75,8 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
     ]
     todo: list[tuple[list[int], str | None]] = []
     for group in components(imports):
+        if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
+            continue
         k = _result_key(files, names, digests, group) if cache is not None else None
         found = cache.get("results", k) if cache is not None and k is not None else None
         if isinstance(found, list) and len(found) == len(group):
@@ -88,6 +90,12 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
         if cache is not None and k is not None:
             cache.put("results", k, found)
     return out
+
+
+def _nothing_to_report(f: SourceFile, facts: ImportFacts | None) -> bool:
+    """A file alone in its component without a single in-place write cannot hold a finding; only
+    a report of unused ``noqa`` comments would still need it parsed."""
+    return facts is not None and not facts.writes and UNUSED_NOQA_CODE not in f.settings.enabled()
 
 
 # Below this many files a pool costs more to start than it saves.

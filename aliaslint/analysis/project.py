@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import libcst as cst
 
+from .numpy_model import LIST_MUTATING_METHODS, MUTATING_FUNCTIONS, MUTATING_METHODS
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .summaries import ModuleAnalysis, ModuleResult
 from .values import Obj
@@ -133,6 +134,7 @@ class ImportFacts:
     defs: frozenset[str] = frozenset()
     reexports: dict[str, str] = field(default_factory=dict)
     queries: frozenset[str] = frozenset()
+    writes: bool = True  # some statement may change an array or list in place (see `_may_write`)
 
 
 def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
@@ -160,7 +162,32 @@ def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
                 if type(v) is ast.Name and v.id in bound:  # type: ignore[attr-defined]
                     rest = ".".join(reversed(parts))
                     queries.update(f"{full}.{rest}" for full in bound[v.id])  # type: ignore[attr-defined]
-    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries))
+    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries), _may_write(tree))
+
+
+_WRITING_METHODS = MUTATING_METHODS | LIST_MUTATING_METHODS | {"shuffle", "at"}
+_WRITING_FUNCTIONS = frozenset(q.rpartition(".")[2] for q in MUTATING_FUNCTIONS)
+
+
+def _may_write(tree: ast.Module) -> bool:
+    """Whether the file has any syntax the flow analysis takes for an in-place write: an augmented
+    assignment, a store into a subscript, ``out=``, a mutating method or NumPy function. Every
+    finding needs one; a file without any, which no other file of the run links to, has nothing
+    to report and is not parsed by LibCST."""
+    for node in ast.walk(tree):
+        t = type(node)
+        if t is ast.AugAssign:
+            return True
+        if t is ast.Subscript and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+            return True
+        if t is ast.Call:
+            if any(k.arg == "out" for k in node.keywords):  # type: ignore[attr-defined]
+                return True
+            f = node.func  # type: ignore[attr-defined]
+            name = f.attr if type(f) is ast.Attribute else f.id if type(f) is ast.Name else None
+            if name in _WRITING_FUNCTIONS or (type(f) is ast.Attribute and name in _WRITING_METHODS):
+                return True
+    return False
 
 
 def _unnested_functions(tree: ast.Module) -> set[str]:
