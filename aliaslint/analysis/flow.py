@@ -22,7 +22,7 @@ import libcst as cst
 
 from . import numpy_model as npm
 from .cfg import DEF, EVAL, FOR_BIND, NAME_BIND, RETURN_EXPR, SMALL, WITH_BIND
-from .guards import NO_GUARD, Guard, admits, bind_consts, block_guards, call_consts, consistent
+from .guards import NO_GUARD, Guard, admits, bind_consts, block_guards, call_consts, consistent, narrowed
 from .heap import CONTAINER_WRITERS, ELEMENT_METHODS, HeapMixin
 from .reads import ReadsMixin
 from .scopes import ClassInfo, Scope, dotted_name, target_names
@@ -139,6 +139,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         # under which guards each returned object is returned and each object written into.
         self._guards: dict[int, Guard] = {}
         self._guard: Guard = NO_GUARD
+        self._block_index = -1
         self.return_guards: set[tuple[Obj, Guard]] = set()
         self.mutate_guards: set[tuple[Obj, Guard]] = set()
 
@@ -189,6 +190,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     def _block(self, b: int, st: State) -> None:
         self._st = st
+        self._block_index = b
         self._guard = self._guards.get(b, NO_GUARD)
         for kind, node in self.scope.cfg.blocks[b].instrs:
             self._instr = node
@@ -324,6 +326,14 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         for el in target.slice:
             self._eval_children(el, st)
         objs = [(r.obj, r.cond) for r in base if not is_callable_obj(r.obj) and self.mod.kind(r.obj) != Kind.IMMUTABLE]
+        if isinstance(target.value, cst.Name) and target.value.value in narrowed(self.scope).get(self._block_index, ()):
+            # `if isinstance(scores, dict): scores[k] = v`: a parameter is written only when the
+            # caller passes a container (a number passed there is left alone)
+            objs = [
+                (o, c | {("mutable", self.idx, o[2])}) if o[0] == "param" and o[1] == self.idx
+                and self.mod.kind(o) == Kind.UNKNOWN else (o, c)
+                for o, c in objs
+            ]
         self._targets.update(o for o, _ in objs)
         self._mutate(st, objs, target, "inplace", _root_name(target.value), base)
         if value is not None and origin is not None:

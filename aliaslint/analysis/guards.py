@@ -204,3 +204,76 @@ def admits(guard: Guard, scope: int, values: dict[int, frozenset[str]]) -> bool:
         if s == scope and k in values and not fits(values[k], state):
             return False
     return True
+
+
+# --- isinstance narrowing ------------------------------------------------------------------------------
+def _checked_names(test: cst.BaseExpression) -> set[str]:
+    """Names a true ``isinstance(name, ...)`` test (or a conjunction of them) has checked."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _checked_names(test.left) | _checked_names(test.right)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name):
+        return {test.args[0].value.value}
+    return set()
+
+
+def _bound_in(instrs: list[tuple[str, cst.CSTNode]]) -> set[str]:
+    from .cfg import DEF, FOR_BIND, NAME_BIND, SMALL, WITH_BIND
+    from .scopes import target_names
+
+    out: set[str] = set()
+    for kind, node in instrs:
+        if kind == SMALL:
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    out.update(target_names(t.target))
+            elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+                out.update(target_names(node.target))
+            elif isinstance(node, cst.Del):
+                out.update(target_names(node.target))
+            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+                return {"*"}  # (rare here) forget everything
+        elif kind == FOR_BIND:
+            out.update(target_names(node.target))  # type: ignore[attr-defined]
+        elif kind == WITH_BIND:
+            out.update(target_names(node.asname.name))  # type: ignore[attr-defined]
+        elif kind == NAME_BIND:
+            out.add(node.value)  # type: ignore[attr-defined]
+        elif kind == DEF:
+            out.add(node.name.value)  # type: ignore[attr-defined]
+    return out
+
+
+def narrowed(scope: Scope) -> dict[int, frozenset[str]]:
+    """Per block, the names an enclosing ``if isinstance(name, ...)`` has checked on every path
+    and that the block does not rebind (a block that rebinds a name forgets it, even before)."""
+    cached = scope.narrowed
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    cfg = scope.cfg
+    own = {b: frozenset(_checked_names(test)) for b, (test, outcome) in cfg.assume.items() if outcome}
+    own = {b: n for b, n in own.items() if n}
+    out: dict[int, frozenset[str]] = {}
+    if own:
+        order = cfg.order()
+        reachable = set(order)
+        kills = {b: _bound_in(cfg.blocks[b].instrs) for b in order}
+        changed = True
+        while changed:
+            changed = False
+            for b in order:
+                preds = [p for p in cfg.blocks[b].preds if p in reachable]
+                if b == cfg.entry or not preds:
+                    incoming: frozenset[str] = frozenset()
+                else:
+                    known = [out[p] for p in preds if p in out]
+                    if not known:
+                        continue
+                    incoming = frozenset.intersection(*known)
+                facts = incoming | own.get(b, frozenset())
+                facts = frozenset() if "*" in kills[b] else facts - kills[b]
+                if out.get(b) != facts:
+                    out[b] = facts
+                    changed = True
+    scope.narrowed = out
+    return out
