@@ -57,7 +57,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from ..analysis.flow import Evidence, FlowFinding
+from ..analysis.flow import Evidence, FlowFinding, _root_name
 from ..analysis.values import MUTABLE_KINDS, Rel
 from ..diagnostics import Diagnostic
 from .context import RuleContext
@@ -72,9 +72,22 @@ def stale_call_findings(ctx: RuleContext) -> dict[tuple[cst.CSTNode, cst.BaseExp
     """Findings whose stored value is a call result that aliases, grouped by store."""
     groups: dict[tuple[cst.CSTNode, cst.BaseExpression], list[FlowFinding]] = {}
     for f in ctx.result.findings:
+        if written_through_own_view(f):
+            continue
         if isinstance(f.origin[1], cst.Call) and ctx.evidence_for(f):
             groups.setdefault(f.origin, []).append(f)
     return groups
+
+
+def written_through_own_view(f: FlowFinding) -> bool:
+    """``X = check_array(X)``, then ``labels = X[:, i]; labels[mask] = 0``, then ``X`` read: the write
+    goes through a view the code took of the stored value itself, so it changes that value on
+    purpose (ALI005 judges whether the view was believed to be a copy)."""
+    link = f.link
+    return (
+        link is not None and isinstance(f.read, cst.Name) and link != f.origin
+        and _root_name(link[1]) == f.read.value and isinstance(link[1], (cst.Subscript, cst.Call, cst.Attribute))
+    )
 
 
 def _arg_text(ctx: RuleContext, call: cst.Call, key: object) -> str | None:
