@@ -74,16 +74,22 @@ def fits(states: frozenset[str], required: str) -> bool:
     return not any(_clash(s, required) for s in states)
 
 
-def _test_atoms(test: cst.BaseExpression, outcome: bool, params: dict[str, int], scope: int) -> set[GuardAtom]:
-    """What a test coming out ``outcome`` says of the parameters (only what it surely says)."""
+def _test_atoms(
+    test: cst.BaseExpression, outcome: bool, params: dict[str, int], scope: int, flags: frozenset[str]
+) -> set[GuardAtom]:
+    """What a test coming out ``outcome`` says of the parameters (only what it surely says).
+    Truth is taken only of ``flags`` (parameters with a literal default, ``cost_only=False``): a
+    list's truth changes when it is filled, ``None``-ness only when it is rebound."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _test_atoms(test.expression, not outcome, params, scope)
+        return _test_atoms(test.expression, not outcome, params, scope, flags)
     if isinstance(test, cst.BooleanOperation):
         both = isinstance(test.operator, cst.And) == outcome  # `a and b` true, `a or b` false
         if both:
-            return _test_atoms(test.left, outcome, params, scope) | _test_atoms(test.right, outcome, params, scope)
+            return _test_atoms(test.left, outcome, params, scope, flags) | _test_atoms(
+                test.right, outcome, params, scope, flags
+            )
         return set()
-    if isinstance(test, cst.Name) and test.value in params:
+    if isinstance(test, cst.Name) and test.value in params and test.value in flags:
         return {(scope, params[test.value], "truthy" if outcome else "falsy")}
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         left, comp = test.left, test.comparisons[0]
@@ -97,6 +103,18 @@ def _test_atoms(test: cst.BaseExpression, outcome: bool, params: dict[str, int],
     return set()
 
 
+def _flag_params(scope: Scope) -> frozenset[str]:
+    """Parameters whose default is a literal (``True``, ``None``, ``0``, ``"auto"``)."""
+    node = scope.node
+    if not isinstance(node, (cst.FunctionDef, cst.Lambda)):
+        return frozenset()
+    ps = node.params
+    return frozenset(
+        p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]
+        if p.default is not None and literal_states(p.default) is not None
+    )
+
+
 def block_guards(scope: Scope) -> dict[int, Guard]:
     """The guard of every reachable block of the scope's CFG (computed once per scope)."""
     cached = scope.guards
@@ -108,8 +126,10 @@ def block_guards(scope: Scope) -> dict[int, Guard]:
     if params and cfg.assume:
         order = cfg.order()
         reachable = set(order)
+        flags = _flag_params(scope)
         own = {
-            b: frozenset(_test_atoms(test, outcome, params, scope.index)) for b, (test, outcome) in cfg.assume.items()
+            b: frozenset(_test_atoms(test, outcome, params, scope.index, flags))
+            for b, (test, outcome) in cfg.assume.items()
         }
         changed = True
         while changed:  # greatest fixpoint: start from "everything" (absent) and shrink
