@@ -442,3 +442,63 @@ def f():
     return y, z
 """
     assert not _findings(src)
+
+
+def _guards_by_line(src: str) -> dict[str, set[tuple[str, str]]]:
+    """The guard of each small statement of ``f``, by its code, as (parameter name, state)."""
+    from aliaslint.analysis.guards import block_guards
+
+    module = cst.parse_module(textwrap.dedent(src))
+    info = collect_scopes(module)
+    scope = next(s for s in info.scopes if s.name == "f")
+    names = {p.index: p.name for p in scope.params}
+    out: dict[str, set[tuple[str, str]]] = {}
+    for b, guard in block_guards(scope).items():
+        for _kind, node in scope.cfg.blocks[b].instrs:
+            out[module.code_for_node(node).strip()] = {(names[k], state) for _s, k, state in guard}
+    return out
+
+
+def test_guards_follow_if_tests_on_parameters_never_rebound():
+    found = _guards_by_line(
+        """
+        def f(a, B=None, flag=False, items=()):
+            if B is None:
+                x = 1
+            else:
+                x = 2
+            if not flag and B is not None:
+                y = 3
+            if flag:
+                return 4
+            z = 5
+            if items:
+                w = 6
+            a = 7
+            if a is None:
+                v = 8
+        """
+    )
+    assert found["x = 1"] == {("B", "none")}
+    assert found["x = 2"] == {("B", "notnone")}
+    assert found["y = 3"] == {("flag", "falsy"), ("B", "notnone")}
+    assert found["return 4"] == {("flag", "truthy")}
+    assert found["z = 5"] == {("flag", "falsy")}  # the true branch returned
+    assert found["w = 6"] == {("flag", "falsy")}  # `items` has no literal default: its truth may change
+    assert found["v = 8"] == {("flag", "falsy")}  # `a` is rebound: nothing is known of it
+
+
+def test_guards_consistency_and_call_literals():
+    from aliaslint.analysis.guards import admits, bind_consts, call_consts, consistent
+
+    assert not consistent([(1, 0, "none"), (1, 0, "notnone")])
+    assert not consistent([(1, 0, "none"), (1, 0, "truthy")])
+    assert consistent([(1, 0, "none"), (2, 0, "notnone")])  # different functions
+    module = cst.parse_module("def loss(f, cost_only=False, scale=1.0):\n    return f\n\nloss(z, cost_only=True)\nloss(z)\nloss(*args)\n")
+    info = collect_scopes(module)
+    fn = info.scopes[1]
+    calls = [s.body[0].value for s in module.body[1:]]
+    assert bind_consts(fn, call_consts(calls[0])) == {1: frozenset({"notnone", "truthy"})}
+    assert bind_consts(fn, call_consts(calls[1])) == {1: frozenset({"notnone", "falsy"})}  # the default
+    assert bind_consts(fn, call_consts(calls[2])) == {}  # `*args` may pass anything
+    assert not admits(frozenset({(1, 1, "falsy")}), 1, {1: frozenset({"notnone", "truthy"})})
