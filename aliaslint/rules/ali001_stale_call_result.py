@@ -70,12 +70,16 @@ SUMMARY = "stored call result aliases an array that is modified in place before 
 
 def stale_call_findings(ctx: RuleContext) -> dict[tuple[cst.CSTNode, cst.BaseExpression], list[FlowFinding]]:
     """Findings whose stored value is a call result that aliases, grouped by store."""
+    found = ctx.result.cache.get("stale_calls")
+    if found is not None:
+        return found  # type: ignore[return-value]
     groups: dict[tuple[cst.CSTNode, cst.BaseExpression], list[FlowFinding]] = {}
     for f in ctx.result.findings:
         if written_through_own_view(f):
             continue
-        if isinstance(f.origin[1], cst.Call) and ctx.evidence_for(f):
+        if isinstance(f.origin[1], cst.Call) and (f.evidence or ctx.result.call_evidence.get(f.origin[1])):
             groups.setdefault(f.origin, []).append(f)
+    ctx.result.cache["stale_calls"] = groups  # the same for every file of the component
     return groups
 
 
@@ -162,7 +166,7 @@ def pick(ctx: RuleContext, findings: list[FlowFinding]) -> FlowFinding:
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for (store, _value), findings in stale_call_findings(ctx).items():
-        if not ctx.owns(store):
+        if not ctx.owns_finding(findings[0]):
             continue  # another file of the run reports it
         f = pick(ctx, findings)
         ev = ctx.evidence_for(f)[0]

@@ -54,11 +54,13 @@ SUMMARY = "function returns its argument or a view of it, and a caller keeps the
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     stores: dict[object, tuple[tuple[bool, str, int], str, str, Rel, str | None]] = {}
     for (store, _value), findings in stale_call_findings(ctx).items():
+        if not any(ev.kind == "alias" and ctx.owns_scope(ev.scope) for f in findings for ev in ctx.evidence_of(f)):
+            continue  # none of the aliasing functions is in this file: no position needed
         path, start, _ = ctx.locate(store)
         key = (path != ctx.path, path, start.row)  # the first store in this file, else in another
         for f in findings:
             for ev in ctx.evidence_for(f):
-                if ev.kind != "alias":
+                if ev.kind != "alias" or not ctx.owns_scope(ev.scope):
                     continue
                 for ret in ev.returns:
                     prev = stores.get(ret)

@@ -40,6 +40,16 @@ class RuleContext:
     def _own(self) -> dict[cst.CSTNode, CodeRange]:
         return self.positions.of(self.module)  # type: ignore[union-attr]
 
+    def owns_scope(self, scope: int) -> bool:
+        """Whether a scope of the component lies in this file: cheap, no positions needed."""
+        return self._in_this_file(scope)
+
+    def owns_finding(self, finding: FlowFinding) -> bool:
+        """Whether this file reports the finding: its store and read lie in the finding's scope."""
+        if finding.scope >= 0:
+            return self._in_this_file(finding.scope)
+        return self.owns(finding.origin[0])
+
     def owns(self, node: cst.CSTNode) -> bool:
         return not self.others or node in self._own()
 
@@ -113,6 +123,14 @@ class RuleContext:
     def _visible_write(self, mutation: cst.CSTNode) -> bool:
         callee = self.result.callee_of.get(mutation)  # type: ignore[call-overload]
         return callee is None or self._in_this_file(callee)
+
+    def evidence_of(self, finding: FlowFinding) -> set[Evidence]:
+        """The evidence, unordered (ordering it needs positions)."""
+        found = set(finding.evidence)
+        value = finding.origin[1]
+        if isinstance(value, cst.Call):
+            found.update(self.result.call_evidence.get(value, ()))
+        return found
 
     def evidence_for(self, finding: FlowFinding) -> list[Evidence]:
         """Why the stored value aliases: from the call site that settled it, or the call itself."""
