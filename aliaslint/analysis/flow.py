@@ -508,6 +508,16 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         """An in-place write into ``targets`` (through the refs ``through``, when known)."""
         viewed = {r.obj for r in through if r.rel >= Rel.VIEW}
         tmap: dict[Obj, list[Cond]] = {}
+        guard_of = self.mod.node_guard
+        if guard_of and self._guard and via is not None and st.origin.get(via):
+            # `scores` holds the argument only where `isinstance(scorer, M)` is false; a write
+            # through `scores` where it is true cannot reach the argument
+            reach = st.origin[via]
+            targets = [
+                (obj, cond) for obj, cond in targets
+                if not any(ob == obj for _, ob in reach)
+                or any(ob == obj and consistent(guard_of.get(o[0], NO_GUARD) | self._guard) for o, ob in reach)
+            ]
         for obj, cond in targets:
             tmap.setdefault(obj, []).append(cond)
             if self._visible(obj):
@@ -516,7 +526,6 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         if not tmap:
             return
         self._note_guard(site)
-        guard_of = self.mod.node_guard
         if via is not None and via in st.unique:
             return  # nothing else holds what `via` refers to
         via_origins = st.origin.get(via) if via is not None else None

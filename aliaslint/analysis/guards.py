@@ -7,7 +7,8 @@ and a write made only when ``B is not None``), and a ``return`` guarded by ``if 
 is not what ``f(z, cost_only=True)`` returns.
 
 A guard is a set of atoms ``(scope, k, state)``: parameter ``k`` of ``scope`` is in ``state``, one
-of ``none``, ``notnone``, ``truthy`` and ``falsy``. The guard of a block holds on every path from
+of ``none``, ``notnone``, ``truthy``, ``falsy``, ``isa:T`` and ``not:T`` (``isinstance(p, T)``
+true or false, ``T`` as written). The guard of a block holds on every path from
 the function's entry to it (a must-analysis over the CFG, see :attr:`.cfg.CFG.assume`).
 """
 
@@ -24,13 +25,17 @@ GuardAtom = tuple[int, int, str]
 Guard = frozenset[GuardAtom]
 NO_GUARD: Guard = frozenset()
 
+_CODE = cst.Module([])
 _OPPOSITE = {"none": "notnone", "notnone": "none", "truthy": "falsy", "falsy": "truthy"}
 # States that cannot hold together for one value (None is falsy).
 _CLASH = {("none", "notnone"), ("truthy", "falsy"), ("none", "truthy")}
 
 
 def _clash(a: str, b: str) -> bool:
-    return (a, b) in _CLASH or (b, a) in _CLASH
+    if (a, b) in _CLASH or (b, a) in _CLASH:
+        return True
+    # `isinstance(p, T)` true in one place and false in the other
+    return a[:4] in ("isa:", "not:") and b[:4] in ("isa:", "not:") and a[:4] != b[:4] and a[4:] == b[4:]
 
 
 def consistent(atoms: Iterable[GuardAtom]) -> bool:
@@ -89,6 +94,10 @@ def _test_atoms(
                 test.right, outcome, params, scope, flags
             )
         return set()
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value in params:
+        kind = " ".join(_CODE.code_for_node(test.args[1].value).split())
+        return {(scope, params[test.args[0].value.value], ("isa:" if outcome else "not:") + kind)}
     if isinstance(test, cst.Name) and test.value in params and test.value in flags:
         return {(scope, params[test.value], "truthy" if outcome else "falsy")}
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
