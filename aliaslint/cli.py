@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import sys
+import threading
 from collections import Counter
 from typing import Any, Callable
 
@@ -35,18 +36,110 @@ class _DefaultToCheck(click.Group):
         return super().parse_args(ctx, args)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Usage errors as one line (`aliaslint: error: ...`, exit 2), never a traceback."""
+        """Usage errors as one line (`aliaslint: error: ...`, exit 2), never a traceback.
+
+        The command runs in a thread with a deep stack (see `_run_deep`): deeply nested code must
+        give findings or one line, not a RecursionError. Ctrl-C gives one line and exit status 130;
+        an unexpected error one line and exit status 2.
+        """
         kwargs["standalone_mode"] = False
         try:
-            return super().main(*args, **kwargs)
+            return _run_deep(lambda: super(_DefaultToCheck, self).main(*args, **kwargs))
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
         except click.ClickException as e:
             click.echo(f"aliaslint: error: {e.format_message()}", err=True)
             sys.exit(EXIT_ERROR)
-        except click.Abort:
-            click.echo("aliaslint: interrupted", err=True)
+        except (click.Abort, KeyboardInterrupt, _Interrupted):
+            _say("aliaslint: interrupted")
             sys.exit(130)
+        except RecursionError:
+            _say("aliaslint: error: code nested too deeply to analyse")
+            sys.exit(EXIT_ERROR)
+        except MemoryError:
+            _say("aliaslint: error: out of memory")
+            sys.exit(EXIT_ERROR)
+        except Exception as e:  # a bug in aliaslint: one line, not a traceback
+            _say(f"aliaslint: error: internal error ({type(e).__name__}: {_first_line(e)})")
+            sys.exit(EXIT_ERROR)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Ctrl-C must not reach click, which would print a blank line before our one line.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, carried past click's own KeyboardInterrupt handling."""
+
+
+# The analysis and LibCST's code generation recurse once per nesting level of the code; CPython's
+# default limit (1000) and the main thread's stack (often 8 MiB) end far below what valid Python
+# allows. The command therefore runs in a thread whose stack holds _RECURSION_LIMIT frames.
+_STACK_BYTES = 256 * 1024 * 1024  # address space only: pages are used as the recursion reaches them
+_RECURSION_LIMIT = 30_000
+
+
+def _run_deep(work: Callable[[], Any]) -> Any:
+    """``work()`` in a thread with a deep stack and a high recursion limit; its result or exception.
+
+    Ctrl-C reaches the main thread, which raises KeyboardInterrupt in the worker so that it unwinds
+    as it would have in the main thread (a fix being written is finished or removed, sandboxes are
+    cleaned up). A second Ctrl-C ends the process at once.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as e:  # handed to the calling thread
+            box["error"] = e
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        threading.stack_size(_STACK_BYTES)  # also for the threads and processes the run starts
+    except (ValueError, RuntimeError):  # a platform without settable thread stacks: run here
+        return work()
+    try:
+        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+        worker = threading.Thread(target=target, name="aliaslint", daemon=True)
+        worker.start()
+        try:
+            worker.join()
+        except KeyboardInterrupt:
+            _interrupt(worker)
+            try:
+                worker.join()
+            except KeyboardInterrupt:
+                _say("aliaslint: interrupted")
+                os._exit(130)
+    finally:
+        sys.setrecursionlimit(old_limit)
+        threading.stack_size(old_stack)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+def _interrupt(worker: threading.Thread) -> None:
+    """Raise KeyboardInterrupt in ``worker`` at its next Python instruction."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0), ctypes.py_object(KeyboardInterrupt))
+
+
+def _say(line: str) -> None:
+    try:
+        click.echo(line, err=True)
+    except Exception:
+        pass
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})

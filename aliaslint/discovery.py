@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from typing import Callable
 
@@ -115,9 +116,19 @@ def _walk(top: str, settings: Settings, ignores: _Ignores) -> list[str]:
         )
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            if name.endswith(PYTHON_SUFFIXES) and not excluded(full, settings, ignores, False):
+            if name.endswith(PYTHON_SUFFIXES) and _regular(full) and not excluded(full, settings, ignores, False):
                 out.append(full)
     return out
+
+
+def _regular(path: str) -> bool:
+    """A file found by walking is linted only if it is (or links to) a regular file, as in ruff:
+    a broken symlink, a FIFO (reading it would wait forever), a socket or a device is skipped.
+    A path named explicitly is always tried, and reported if it cannot be read."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
