@@ -17,7 +17,7 @@ from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, Cache
 from .diagnostics import Diagnostic
 from .discovery import discover, is_excluded
 from .engine import FileOutcome, fix_files, fix_source, lint_files, lint_source
-from .fixes import applicable, decode
+from .fixes import applicable, decode, stop_writing
 from .formats import RENDERERS, WITH_SUMMARY, FormatContext, RuleInfo, renderer
 from .formats.concise import format_diff_summary, format_fix_summary, format_summary
 from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, RULES_BY_CODE
@@ -90,12 +90,18 @@ def _run_deep(work: Callable[[], Any]) -> Any:
     cleaned up). A second Ctrl-C ends the process at once.
     """
     box: dict[str, Any] = {}
+    # Waiting on a lock the worker releases, not on Thread.join(): a join interrupted by Ctrl-C
+    # marks a running thread as stopped in Python 3.11 (bpo-45274), and the next join returns at once.
+    running = threading.Lock()
+    running.acquire()
 
     def target() -> None:
         try:
             box["result"] = work()
         except BaseException as e:  # handed to the calling thread
             box["error"] = e
+        finally:
+            running.release()
 
     old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
     try:
@@ -105,19 +111,24 @@ def _run_deep(work: Callable[[], Any]) -> Any:
     try:
         sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
         worker = threading.Thread(target=target, name="aliaslint", daemon=True)
+        stop_writing.clear()
         worker.start()
         try:
-            worker.join()
+            running.acquire()
         except KeyboardInterrupt:
+            stop_writing.set()
             _interrupt(worker)
             try:
-                worker.join()
+                running.acquire()
             except KeyboardInterrupt:
                 _say("aliaslint: interrupted")
                 os._exit(130)
+        worker.join()
     finally:
         sys.setrecursionlimit(old_limit)
         threading.stack_size(old_stack)
+    if stop_writing.is_set():  # interrupted, whatever the worker made of it
+        raise KeyboardInterrupt
     if "error" in box:
         raise box["error"]
     return box.get("result")

@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 import tokenize
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -22,6 +23,11 @@ import libcst as cst
 from .diagnostics import Diagnostic, Edit, Location
 
 MAX_PASSES = 20
+
+# Set when the run is interrupted (Ctrl-C): from then on no file is written. The interrupt reaches
+# the fixing thread as an exception at its next Python instruction, but one raised inside LibCST's
+# native parser may come back as a parse failure, so the fix under way could be incomplete.
+stop_writing = threading.Event()
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -163,6 +169,8 @@ def check_writable(path: str) -> None:
 
 def atomic_write(path: str, data: bytes) -> None:
     """Write through a temporary file in the same folder, then rename: never a half-written file."""
+    if stop_writing.is_set():
+        raise KeyboardInterrupt
     check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
     mode = stat.S_IMODE(os.stat(path).st_mode)
