@@ -455,7 +455,9 @@ def _guards_by_line(src: str) -> dict[str, set[tuple[str, str]]]:
     out: dict[str, set[tuple[str, str]]] = {}
     for b, guard in block_guards(scope).items():
         for _kind, node in scope.cfg.blocks[b].instrs:
-            out[module.code_for_node(node).strip()] = {(names[k], state) for _s, k, state in guard}
+            out[module.code_for_node(node).strip()] = {
+                (names[k] if isinstance(k, int) else f"{names[k[0]]}.{k[1]}", state) for _s, k, state in guard
+            }
     return out
 
 
@@ -502,3 +504,77 @@ def test_guards_consistency_and_call_literals():
     assert bind_consts(fn, call_consts(calls[1])) == {1: frozenset({"notnone", "falsy"})}  # the default
     assert bind_consts(fn, call_consts(calls[2])) == {}  # `*args` may pass anything
     assert not admits(frozenset({(1, 1, "falsy")}), 1, {1: frozenset({"notnone", "truthy"})})
+
+
+def test_guards_on_string_equality_and_attributes_never_assigned():
+    from aliaslint.analysis.guards import consistent
+
+    found = _guards_by_line(
+        """
+        def f(self, method="exact"):
+            if self.metric == "precomputed":
+                a = 1
+            if "pca" != self.init:
+                b = 2
+            if method == "fast":
+                c = 3
+            if isinstance(self.init, str):
+                d = 4
+            if self.rate == "auto":
+                e = 5
+            self.rate = 0.5
+        """
+    )
+    assert found["a = 1"] == {("self.metric", "eq:'precomputed'")}
+    assert found["b = 2"] == {("self.init", "ne:'pca'")}
+    assert found["c = 3"] == {("method", "eq:'fast'")}
+    assert found["d = 4"] == {("self.init", "isa:str")}
+    assert found["e = 5"] == set()  # the function assigns `self.rate`: its value may change
+    assert not consistent([(1, (0, "m"), "eq:'a'"), (1, (0, "m"), "eq:'b'")])
+    assert not consistent([(1, (0, "m"), "eq:'a'"), (1, (0, "m"), "ne:'a'")])
+    assert consistent([(1, (0, "m"), "eq:'a'"), (1, (0, "m"), "ne:'b'")])
+    assert not consistent([(1, (0, "m"), "eq:'a'"), (1, (0, "m"), "not:str")])  # equal to a string: a str
+    assert consistent([(1, (0, "m"), "eq:'a'"), (1, (0, "n"), "eq:'b'")])  # other attributes
+
+
+def _paths_of(src: str) -> tuple[dict[str, set], object]:
+    from aliaslint.analysis.guards import block_guards, block_paths
+
+    module = cst.parse_module(textwrap.dedent(src))
+    info = collect_scopes(module)
+    scope = next(s for s in info.scopes if s.name == "f")
+    paths, guards = block_paths(scope), block_guards(scope)
+    out: dict[str, set] = {}
+    for b in scope.cfg.order():
+        ways = paths.get(b, (guards.get(b, frozenset()),))
+        for _kind, node in scope.cfg.blocks[b].instrs:
+            out[module.code_for_node(node).strip()] = {frozenset(state for _s, _k, state in w) for w in ways}
+    return out, scope
+
+
+def test_paths_keep_what_a_raising_branch_says():
+    from aliaslint.analysis.guards import feasible
+
+    found, _ = _paths_of(
+        """
+        def f(self):
+            if self.rate == "auto":
+                r = 1
+            else:
+                r = 2
+            if self.metric == "pre":
+                if isinstance(self.init, str) and self.init == "pca":
+                    raise ValueError
+            if self.metric == "pre":
+                link = 3
+            if self.init == "pca":
+                read = 4
+        """
+    )
+    # `rate` is "auto" on one way and not on the other: the two ways are one
+    assert found["link = 3"] == {frozenset({"eq:'pre'", "not:str"}), frozenset({"eq:'pre'", "ne:'pca'"})}
+    assert found["read = 4"] == {frozenset({"ne:'pre'", "eq:'pca'"})}
+    link = tuple(frozenset({(1, (0, "metric"), "eq:'pre'"), (1, (0, "init"), s)}) for s in ("not:str", "ne:'pca'"))
+    read = (frozenset({(1, (0, "metric"), "ne:'pre'"), (1, (0, "init"), "eq:'pca'")}),)
+    assert not feasible(link, read)
+    assert feasible(link, (frozenset({(1, (0, "init"), "eq:'tsne'")}),))

@@ -22,7 +22,19 @@ import libcst as cst
 
 from . import numpy_model as npm
 from .cfg import DEF, EVAL, FOR_BIND, NAME_BIND, RETURN_EXPR, SMALL, WITH_BIND
-from .guards import NO_GUARD, Guard, admits, bind_consts, block_guards, call_consts, consistent, narrowed
+from .guards import (
+    NO_GUARD,
+    Guard,
+    Paths,
+    admits,
+    bind_consts,
+    block_guards,
+    block_paths,
+    call_consts,
+    consistent,
+    feasible,
+    narrowed,
+)
 from .heap import CONTAINER_WRITERS, ELEMENT_METHODS, HeapMixin
 from .reads import ReadsMixin
 from .scopes import ClassInfo, Scope, dotted_name, target_names
@@ -139,6 +151,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         # under which guards each returned object is returned and each object written into.
         self._guards: dict[int, Guard] = {}
         self._guard: Guard = NO_GUARD
+        self._paths_of: dict[int, Paths] = {}
+        self._ways_here: Paths = (NO_GUARD,)  # the ways into the current block (see .guards.block_paths)
         self._block_index = -1
         self.return_guards: set[tuple[Obj, Guard]] = set()
         self.mutate_guards: set[tuple[Obj, Guard]] = set()
@@ -149,6 +163,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         only grow, so whatever a partial state yields, the final state yields too."""
         cfg = self.scope.cfg
         self._guards = block_guards(self.scope)
+        self._paths_of = block_paths(self.scope)
         ins: dict[int, State] = {cfg.entry: self._initial_state()}
         order = cfg.order()
         rank = {b: i for i, b in enumerate(order)}
@@ -192,6 +207,10 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         self._st = st
         self._block_index = b
         self._guard = self._guards.get(b, NO_GUARD)
+        ways = self._paths_of.get(b)
+        if ways:  # each way also carries what every way shares
+            ways = tuple(w | self._guard for w in ways if consistent(w | self._guard)) or (self._guard,)
+        self._ways_here = ways if ways else (self._guard,)
         for kind, node in self.scope.cfg.blocks[b].instrs:
             self._instr = node
             self._reads.clear()
@@ -508,15 +527,15 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         """An in-place write into ``targets`` (through the refs ``through``, when known)."""
         viewed = {r.obj for r in through if r.rel >= Rel.VIEW}
         tmap: dict[Obj, list[Cond]] = {}
-        guard_of = self.mod.node_guard
-        if guard_of and self._guard and via is not None and st.origin.get(via):
+        guard_of = self.mod.node_guard or self.mod.node_paths
+        if guard_of and len(self._ways_here[0]) + len(self._ways_here) > 1 and via is not None and st.origin.get(via):
             # `scores` holds the argument only where `isinstance(scorer, M)` is false; a write
             # through `scores` where it is true cannot reach the argument
             reach = st.origin[via]
             targets = [
                 (obj, cond) for obj, cond in targets
                 if not any(ob == obj for _, ob in reach)
-                or any(ob == obj and consistent(guard_of.get(o[0], NO_GUARD) | self._guard) for o, ob in reach)
+                or any(ob == obj and feasible(self._ways(o[0]), self._ways_here) for o, ob in reach)
             ]
         for obj, cond in targets:
             tmap.setdefault(obj, []).append(cond)
@@ -548,9 +567,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                     if ob != r.obj:
                         continue
                     for link in links or (None,):
-                        if guard_of and not consistent(
-                            guard_of.get(o[0], NO_GUARD) | guard_of.get(link[0] if link else None, NO_GUARD)
-                            | self._guard
+                        if guard_of and not feasible(
+                            self._ways(o[0]), self._ways(link[0] if link else None), self._ways_here
                         ):
                             continue  # the store, the alias and the write never run in one call
                         kappas = self.mod.link_conds.get((link, r.obj)) if link is not None else None
@@ -569,9 +587,19 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self._beside_of[node] = tuple(self._beside)
 
     def _note_guard(self, node: cst.CSTNode) -> None:
-        """Remember the guard a store or write runs under (only guarded ones are kept)."""
+        """Remember the guard a store or write runs under (only guarded ones are kept), and the
+        ways into it when there are several."""
         if self._guard:
             self.mod.node_guard[node] = self._guard
+        if self._ways_here != (self._guard,):
+            self.mod.node_paths[node] = self._ways_here
+
+    def _ways(self, node: cst.CSTNode | None) -> Paths:
+        """The ways into a noted store or write (see :meth:`_note_guard`)."""
+        ways = self.mod.node_paths.get(node) if node is not None else None
+        if ways is not None:
+            return ways
+        return (self.mod.node_guard.get(node, NO_GUARD),) if node is not None else (NO_GUARD,)
 
     # --- expressions --------------------------------------------------------------------------
     def _fresh(self, node: cst.CSTNode, kind: Kind, ndim: int | None = None) -> Refs:

@@ -8,8 +8,12 @@ is not what ``f(z, cost_only=True)`` returns.
 
 A guard is a set of atoms ``(scope, k, state)``: parameter ``k`` of ``scope`` is in ``state``, one
 of ``none``, ``notnone``, ``truthy``, ``falsy``, ``isa:T`` and ``not:T`` (``isinstance(p, T)``
-true or false, ``T`` as written). The guard of a block holds on every path from
-the function's entry to it (a must-analysis over the CFG, see :attr:`.cfg.CFG.assume`).
+true or false, ``T`` as written), ``eq:'s'`` and ``ne:'s'`` (``p == "s"`` true or false, for a
+string literal). ``k`` may also be ``(k, name)``: attribute ``name`` of parameter ``k``
+(``self.method``) when the function assigns that attribute nowhere, so within one call it keeps
+the value it had on entry (what a callee might do to it is not modelled). The guard of a block
+holds on every path from the function's entry to it (a must-analysis over the CFG, see
+:attr:`.cfg.CFG.assume`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import libcst as cst
 
 from .scopes import Scope
 
-GuardAtom = tuple[int, int, str]
+GuardAtom = tuple[int, object, str]  # k: a parameter index, or (index, attribute name)
 Guard = frozenset[GuardAtom]
 NO_GUARD: Guard = frozenset()
 
@@ -34,6 +38,14 @@ _CLASH = {("none", "notnone"), ("truthy", "falsy"), ("none", "truthy")}
 def _clash(a: str, b: str) -> bool:
     if (a, b) in _CLASH or (b, a) in _CLASH:
         return True
+    if a[:3] == "eq:" and b[:3] in ("eq:", "ne:") or b[:3] == "eq:" and a[:3] == "ne:":
+        # one value equals one string: `== "a"` and `== "b"`, or `== "a"` and `!= "a"`
+        return (a[3:] != b[3:]) if a[:3] == b[:3] else a[3:] == b[3:]
+    if a[:3] == "eq:" or b[:3] == "eq:":
+        # a value equal to a string is a string (a str subclass, or an object whose `__eq__` says
+        # so, aside), so it is not None and `isinstance(p, str)` holds
+        other = b if a[:3] == "eq:" else a
+        return other in ("none", "not:str")
     # `isinstance(p, T)` true in one place and false in the other
     return a[:4] in ("isa:", "not:") and b[:4] in ("isa:", "not:") and a[:4] != b[:4] and a[4:] == b[4:]
 
@@ -79,25 +91,53 @@ def fits(states: frozenset[str], required: str) -> bool:
     return not any(_clash(s, required) for s in states)
 
 
+Subjects = dict[str, int]
+
+
+def _subject(expr: cst.BaseExpression, params: Subjects, fixed: frozenset[tuple[str, str]]) -> object | None:
+    """What a test can speak of: a parameter the body never rebinds (its index), or an attribute of
+    one the function never assigns (``(index, name)``)."""
+    if isinstance(expr, cst.Name):
+        return params.get(expr.value)
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in params \
+            and (expr.value.value, expr.attr.value) not in fixed:
+        return (params[expr.value.value], expr.attr.value)
+    return None
+
+
+def _string(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.SimpleString):
+        try:
+            value = expr.evaluated_value
+        except Exception:  # noqa: BLE001  (an odd prefix: nothing is known)
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
 def _test_atoms(
-    test: cst.BaseExpression, outcome: bool, params: dict[str, int], scope: int, flags: frozenset[str]
+    test: cst.BaseExpression, outcome: bool, params: dict[str, int], scope: int, flags: frozenset[str],
+    assigned: frozenset[tuple[str, str]] = frozenset(),
 ) -> set[GuardAtom]:
     """What a test coming out ``outcome`` says of the parameters (only what it surely says).
     Truth is taken only of ``flags`` (parameters with a literal default, ``cost_only=False``): a
     list's truth changes when it is filled, ``None``-ness only when it is rebound."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _test_atoms(test.expression, not outcome, params, scope, flags)
+        return _test_atoms(test.expression, not outcome, params, scope, flags, assigned)
     if isinstance(test, cst.BooleanOperation):
         both = isinstance(test.operator, cst.And) == outcome  # `a and b` true, `a or b` false
         if both:
-            return _test_atoms(test.left, outcome, params, scope, flags) | _test_atoms(
-                test.right, outcome, params, scope, flags
+            return _test_atoms(test.left, outcome, params, scope, flags, assigned) | _test_atoms(
+                test.right, outcome, params, scope, flags, assigned
             )
         return set()
     if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
-            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value in params:
+            and len(test.args) == 2:
+        subject = _subject(test.args[0].value, params, assigned)
+        if subject is None:
+            return set()
         kind = " ".join(_CODE.code_for_node(test.args[1].value).split())
-        return {(scope, params[test.args[0].value.value], ("isa:" if outcome else "not:") + kind)}
+        return {(scope, subject, ("isa:" if outcome else "not:") + kind)}  # type: ignore[arg-type]
     if isinstance(test, cst.Name) and test.value in params and test.value in flags:
         return {(scope, params[test.value], "truthy" if outcome else "falsy")}
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
@@ -109,7 +149,55 @@ def _test_atoms(
                 and right.value == "None" and isinstance(comp.operator, (cst.Is, cst.IsNot)):
             state = "none" if isinstance(comp.operator, cst.Is) else "notnone"
             return {(scope, params[left.value], state if outcome else _OPPOSITE[state])}
+        if isinstance(comp.operator, (cst.Equal, cst.NotEqual)):
+            if _string(left) is not None:
+                left, right = right, left
+            text, subject = _string(right), _subject(left, params, assigned)
+            if text is not None and subject is not None:
+                equal = isinstance(comp.operator, cst.Equal) == outcome
+                return {(scope, subject, ("eq:" if equal else "ne:") + repr(text))}  # type: ignore[arg-type]
     return set()
+
+
+def _assigned_attrs(scope: Scope, params: Subjects) -> frozenset[tuple[str, str]]:
+    """``(name, attr)`` for every ``name.attr = ...`` (or ``+=``, ``del``) the function makes on a
+    parameter, nested functions included."""
+    out: set[tuple[str, str]] = set()
+
+    class Finder(cst.CSTVisitor):
+        def _target(self, t: cst.BaseExpression) -> None:
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in params:
+                out.add((t.value.value, t.attr.value))
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                for e in t.elements:
+                    self._target(e.value)
+            elif isinstance(t, cst.StarredElement):
+                self._target(t.value)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            self._target(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self._target(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            self._target(node.target)
+
+        def visit_Del(self, node: cst.Del) -> None:
+            self._target(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            self._target(node.target)
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None:
+                self._target(node.asname.name)
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            self._target(node.target)
+
+    scope.node.visit(Finder())
+    return frozenset(out)
 
 
 def _flag_params(scope: Scope) -> frozenset[str]:
@@ -136,8 +224,9 @@ def block_guards(scope: Scope) -> dict[int, Guard]:
         order = cfg.order()
         reachable = set(order)
         flags = _flag_params(scope)
+        assigned = _assigned_attrs(scope, params)
         own = {
-            b: frozenset(_test_atoms(test, outcome, params, scope.index, flags))
+            b: frozenset(_test_atoms(test, outcome, params, scope.index, flags, assigned))
             for b, (test, outcome) in cfg.assume.items()
         }
         changed = True
@@ -306,3 +395,131 @@ def narrowed(scope: Scope) -> dict[int, frozenset[str]]:
                     changed = True
     scope.narrowed = out
     return out
+
+
+# --- paths: the guard of each way into a block ------------------------------------------------------
+Paths = tuple[Guard, ...]
+MAX_PATHS = 8  # more ways into a block than this: keep only what all of them share
+
+
+def _test_paths(
+    test: cst.BaseExpression, outcome: bool, params: Subjects, scope: int, flags: frozenset[str],
+    assigned: frozenset[tuple[str, str]],
+) -> list[Guard]:
+    """What a test coming out ``outcome`` says, as alternatives (one of them holds): a false
+    ``a and b`` says that ``a`` is false or that ``b`` is."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _test_paths(test.expression, not outcome, params, scope, flags, assigned)
+    if isinstance(test, cst.BooleanOperation):
+        left = _test_paths(test.left, outcome, params, scope, flags, assigned)
+        right = _test_paths(test.right, outcome, params, scope, flags, assigned)
+        if isinstance(test.operator, cst.And) == outcome:  # both hold
+            both = [a | b for a in left for b in right if consistent(a | b)]
+            return list(_bounded(both)) if both else [NO_GUARD]
+        return list(_bounded(left + right))  # one of them holds
+    return [frozenset(_test_atoms(test, outcome, params, scope, flags, assigned))]
+
+
+def _complementary(a: str, b: str) -> bool:
+    """Whether every value is in exactly one of the two states."""
+    if _OPPOSITE.get(a) == b:
+        return True
+    pair = {a[:4], b[:4]}
+    return a[4:] == b[4:] and (pair == {"isa:", "not:"}) or a[3:] == b[3:] and {a[:3], b[:3]} == {"eq:", "ne:"}
+
+
+def _merged(paths: set[Guard]) -> set[Guard]:
+    """Two ways that differ only in one test's outcome (``m == "a"`` and ``m != "a"``) are one way
+    that knows nothing of that test."""
+    changed = True
+    while changed:
+        changed = False
+        for p in list(paths):
+            for q in list(paths):
+                d = p ^ q
+                if len(d) == 2:
+                    (s1, k1, a), (s2, k2, b) = sorted(d, key=repr)
+                    if (s1, k1) == (s2, k2) and _complementary(a, b):
+                        paths -= {p, q}
+                        paths.add(p & q)
+                        changed = True
+                        break
+            if changed:
+                break
+    return paths
+
+
+def _normal(paths: list[Guard]) -> list[Guard]:
+    """Without duplicates and without a path that asks more than another one (it adds nothing)."""
+    uniq = sorted(_merged(set(paths)), key=len)
+    out: list[Guard] = []
+    for p in uniq:
+        if not any(q <= p for q in out):
+            out.append(p)
+    return out
+
+
+def _bounded(paths: list[Guard]) -> Paths:
+    paths = _normal(paths)
+    if len(paths) > MAX_PATHS:
+        return (frozenset.intersection(*paths),)
+    return tuple(sorted(paths, key=lambda g: (len(g), sorted(map(repr, g)))))
+
+
+def block_paths(scope: Scope) -> dict[int, Paths]:
+    """For each reachable block, the guards of the ways into it: one of them holds whenever the
+    block runs. A block after ``if m == "a": (if k == "b": raise)`` is reached with ``m == "a"``
+    and ``k != "b"``, or with ``m != "a"``; the guard of :func:`block_guards` keeps only what
+    every way shares. Only blocks whose ways say more than that guard are listed."""
+    cached = scope.paths
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    cfg = scope.cfg
+    params = {p.name: p.index for p in scope.params if p.name not in scope.assigned}
+    out: dict[int, Paths] = {}
+    result: dict[int, Paths] = {}
+    if params and cfg.assume:
+        order = cfg.order()
+        flags = _flag_params(scope)
+        assigned = _assigned_attrs(scope, params)
+        own = {
+            b: _test_paths(test, outcome, params, scope.index, flags, assigned)
+            for b, (test, outcome) in cfg.assume.items()
+        }
+        changed, rounds = True, 0
+        while changed and rounds < 2 * len(order) + 4:  # a join that collapses may keep changing
+            changed, rounds = False, rounds + 1
+            for b in order:
+                if b == cfg.entry:
+                    incoming: list[Guard] = [NO_GUARD]
+                else:
+                    incoming = [g for p in cfg.blocks[b].preds if p in out for g in out[p]]
+                    if not incoming:
+                        continue
+                if b in own:
+                    incoming = [g | t for g in incoming for t in own[b] if consistent(g | t)]
+                    if not incoming:
+                        incoming = [NO_GUARD]  # the tests contradict each other: assume nothing
+                paths = _bounded(incoming)
+                if out.get(b) != paths:
+                    out[b] = paths
+                    changed = True
+        if not changed:
+            guards = block_guards(scope)
+            result = {b: p for b, p in out.items() if len(p) > 1 or p[0] != guards.get(b, NO_GUARD)}
+    scope.paths = result
+    return result
+
+
+def feasible(*alternatives: Paths) -> bool:
+    """Whether one way into each of the statements is consistent with one way into each other."""
+    if all(len(paths) == 1 for paths in alternatives):
+        return consistent(frozenset().union(*(paths[0] for paths in alternatives)))
+    partial: list[Guard] = [NO_GUARD]
+    for paths in alternatives:
+        partial = _normal([p | g for p in partial for g in paths if consistent(p | g)])
+        if not partial:
+            return False
+        if len(partial) > 4 * MAX_PATHS:
+            return True  # too many to follow: assume they can
+    return True

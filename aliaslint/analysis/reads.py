@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .guards import NO_GUARD, consistent
+from .guards import feasible
 from .values import EMPTY, Kind, Obj, Refs, Rel
 
 from .state import FlowFinding, Key, LatentFinding, Origin, State
@@ -77,12 +77,11 @@ class ReadsMixin:
 
     def _flush(self, st: State) -> None:
         """Turn the instruction's stale reads into findings, now that all its reads are known."""
-        guard_of = self.mod.node_guard
+        guard_of = self.mod.node_guard or self.mod.node_paths
         for node, key, facts, holder, store in self._pending:
             for origin, site, how, cond, obj, link, partial in facts:
-                if guard_of and not consistent(
-                    guard_of.get(origin[0], NO_GUARD) | guard_of.get(link[0] if link else None, NO_GUARD)
-                    | guard_of.get(site, NO_GUARD) | self._guard
+                if guard_of and not feasible(
+                    self._ways(origin[0]), self._ways(link[0] if link else None), self._ways(site), self._ways_here
                 ):
                     continue  # the store, the write and this read never run in one call
                 signals = self._signals(node, key, obj, store, partial)

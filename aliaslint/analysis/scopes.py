@@ -50,6 +50,7 @@ class Scope:
     shape_facts: object | None = None  # .shapes.ShapeFacts, computed on first use
     guards: object | None = None  # .guards.block_guards, computed on first use
     narrowed: object | None = None  # .guards.narrowed, computed on first use
+    paths: object | None = None  # .guards.block_paths, computed on first use
 
     def param_nodes(self) -> dict[str, cst.Name]:
         """The parameters' name nodes (where a parameter's value comes from)."""

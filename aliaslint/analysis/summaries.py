@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .flow import Arg, Evidence, FlowFinding, LatentFinding, Origin, ScopeAnalysis
-from .guards import NO_CONSTS, CallConsts, Guard, admits, bind_consts
+from .guards import NO_CONSTS, CallConsts, Guard, Paths, admits, bind_consts
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .values import (
     EMPTY,
@@ -113,6 +113,7 @@ class ModuleAnalysis:
     class_attrs: dict[tuple[int, str], tuple[Refs, bool]] = field(default_factory=dict)  # -> (callables, static)
     defaults: dict[tuple[int, int], Refs] = field(default_factory=dict)  # (function, param) -> callables
     node_guard: dict[cst.CSTNode, Guard] = field(default_factory=dict)  # guarded stores and writes (.guards)
+    node_paths: dict[cst.CSTNode, Paths] = field(default_factory=dict)  # ... whose ways say more (.guards)
     link_conds: dict[tuple[Origin, Obj], set[Cond]] = field(default_factory=dict)  # a name's store -> its conditions
     _current: int | None = None
     _summary_readers: dict[int, set[int]] = field(default_factory=dict)
