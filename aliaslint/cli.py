@@ -112,11 +112,13 @@ def _run_deep(work: Callable[[], Any]) -> Any:
         sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
         worker = threading.Thread(target=target, name="aliaslint", daemon=True)
         stop_writing.clear()
-        worker.start()
         try:
+            worker.start()
             running.acquire()
         except KeyboardInterrupt:
             stop_writing.set()
+            if worker.ident is None:  # it never started
+                raise
             _interrupt(worker)
             try:
                 running.acquire()

@@ -25,8 +25,8 @@ from .diagnostics import Diagnostic, Edit, Location
 MAX_PASSES = 20
 
 # Set when the run is interrupted (Ctrl-C): from then on no file is written. The interrupt reaches
-# the fixing thread as an exception at its next Python instruction, but one raised inside LibCST's
-# native parser may come back as a parse failure, so the fix under way could be incomplete.
+# the fixing thread as an exception at its next Python instruction; the flag also holds when that
+# exception is caught on the way (by code that catches broadly) or arrives as the run ends.
 stop_writing = threading.Event()
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from fuzzing import check_program, grammar_programs, numpy_programs
 
-BOUNDED = settings(max_examples=10, deadline=None, derandomize=True, database=None,
+BOUNDED = settings(max_examples=8, deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 

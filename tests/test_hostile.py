@@ -268,3 +268,24 @@ def test_unexpected_error_is_one_line(work: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(aliaslint.cli, "lint_files", broken)
     r = run_cli(["--no-cache", "."], cwd=work)
     assert (r.exit_code, r.output, r.stderr) == (2, "", "aliaslint: error: internal error (KeyError: 'boom')\n")
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine._parse: LibCST's native parser takes 46 s and 3.5 GB on 8,000 nested unary minus signs "
+    "(minutes on 40,000), which CPython's parser refuses at once (MemoryError, 'too complex'); "
+    "engine._parse should try ast.parse first and report 'cannot parse file: nesting too deep'"))
+def test_nesting_libcst_parses_slowly_is_one_line_in_time(work: Path) -> None:
+    (work / "a.py").write_text("x = " + "-" * 8000 + "1\n")
+    try:
+        p = subprocess.run([str(EXE), "--no-cache", "."], cwd=work, capture_output=True, text=True, timeout=10,
+                           preexec_fn=_limit_memory)
+    except subprocess.TimeoutExpired:
+        pytest.fail("took more than 10 s")
+    assert (p.returncode, p.stdout, p.stderr) == (
+        1, "a.py:1:1: ALI900 cannot parse file: nesting too deep\n" + Z + _summary(4), "")

@@ -17,7 +17,7 @@ import pytest
 FIXES = Path(__file__).parent / "fixes"
 EXAMPLE = Path(__file__).parent.parent / "aliaslint" / "examples" / "finite_difference.py"
 EXE = Path(sys.executable).parent / "aliaslint"
-COPIES = 12
+COPIES = 6
 
 
 def _populate(folder: Path) -> dict[str, bytes]:
@@ -59,7 +59,7 @@ def _started(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8, 1.5, 3.0])
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8, 2.0])
 def test_sigint_leaves_every_file_untouched_or_fully_fixed(tmp_path: Path, expected: dict[str, bytes],
                                                             delay: float) -> None:
     original = _populate(tmp_path)
