@@ -40,9 +40,12 @@ class SourceFile:
     shown: str
     source: bytes | str
     settings: Settings = DEFAULT_SETTINGS
+    too_deep: bool = False  # CPython's parser refused its nesting: LibCST would take minutes and GBs
 
 
 def _parse(f: SourceFile) -> cst.Module | Diagnostic:
+    if f.too_deep:
+        return file_error(f.shown, "cannot parse file: nesting too deep")
     try:
         return cst.parse_module(f.source)
     except cst.ParserSyntaxError as e:
@@ -69,10 +72,12 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
     digests = [content_digest(f.source) for f in files]
-    imports = [
+    found_facts = [
         _cached_imports(f, name, package, digest, cache)
         for f, (name, package), digest in zip(files, names, digests, strict=True)
     ]
+    files = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(files, found_facts, strict=True)]
+    imports = [x if isinstance(x, ImportFacts) else None for x in found_facts]
     todo: list[tuple[list[int], str | None]] = []
     for group in components(imports):
         if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
@@ -130,7 +135,7 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
     return out
 
 
-def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache: Cache | None) -> ImportFacts | None:
+def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache: Cache | None) -> ImportFacts | str | None:
     if cache is None:
         return _imports(f, name, package)
     k = key(digest, name, str(package))
@@ -138,7 +143,7 @@ def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache:
     if isinstance(found, ImportFacts):
         return found
     found = _imports(f, name, package)
-    if found is not None:
+    if isinstance(found, ImportFacts):
         cache.put("imports", k, found)
     return found
 
@@ -152,12 +157,18 @@ def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], dige
     return key(parts)
 
 
-def _imports(f: SourceFile, name: str, is_package: bool) -> ImportFacts | None:
+_TOO_DEEP = "too deep"
+
+
+def _imports(f: SourceFile, name: str, is_package: bool) -> ImportFacts | str | None:
     """What the file offers and asks of others; a file Python cannot parse takes part in nothing
-    (LibCST will say why)."""
+    (LibCST will say why), except one whose nesting CPython's parser refuses outright: LibCST's
+    parser would spend minutes and gigabytes on it (``_TOO_DEEP``)."""
     try:
         return import_facts(ast.parse(f.source), name, is_package)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (RecursionError, MemoryError):
+        return _TOO_DEEP
+    except (SyntaxError, ValueError):
         return None
 
 
@@ -196,7 +207,10 @@ def _text(raw: bytes, parsed: cst.Module) -> str:
     try:
         return decode(raw).text
     except (SyntaxError, UnicodeDecodeError, LookupError):
-        return parsed.code
+        try:
+            return parsed.code
+        except RecursionError:
+            return ""  # no noqa comment can be read: findings are kept
 
 
 def lint_source(source: bytes | str, path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
@@ -253,7 +267,9 @@ def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list
     }
     position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
     names = [module_name(f.path) for f in sources]
-    imports = [_imports(f, n, p) for f, (n, p) in zip(sources, names, strict=True)]
+    found_facts = [_imports(f, n, p) for f, (n, p) in zip(sources, names, strict=True)]
+    sources = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(sources, found_facts, strict=True)]
+    imports = [x if isinstance(x, ImportFacts) else None for x in found_facts]
     for group in components(imports):
         for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):
             f = sources[k]
