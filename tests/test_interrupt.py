@@ -74,6 +74,9 @@ def test_sigint_leaves_every_file_untouched_or_fully_fixed(tmp_path: Path, expec
     out, err = proc.communicate(timeout=120)
     if proc.returncode == 0:  # finished before the signal arrived
         assert (out, err) == (b"", b"")
+    elif proc.returncode == -signal.SIGINT:
+        # the work was over and the interpreter was exiting, which restores the default handler
+        assert (out, err) == (b"", b"")
     else:
         assert (proc.returncode, err) == (130, b"aliaslint: interrupted\n")
         assert b"Traceback" not in out
