@@ -72,12 +72,7 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
     digests = [content_digest(f.source) for f in files]
-    found_facts = [
-        _cached_imports(f, name, package, digest, cache)
-        for f, (name, package), digest in zip(files, names, digests, strict=True)
-    ]
-    files = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(files, found_facts, strict=True)]
-    imports = [x if isinstance(x, ImportFacts) else None for x in found_facts]
+    files, imports = _survey(files, names, digests, cache)
     todo: list[tuple[list[int], str | None]] = []
     for group in components(imports):
         if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
@@ -95,6 +90,19 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
         if cache is not None and k is not None:
             cache.put("results", k, found)
     return out
+
+
+def _survey(
+    files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None
+) -> tuple[list[SourceFile], list[ImportFacts | None]]:
+    """The first, ``ast`` pass over every file: what it offers and asks of the others, and which
+    files are nested too deeply to hand to LibCST at all."""
+    found = [
+        _cached_imports(f, name, package, digest, cache)
+        for f, (name, package), digest in zip(files, names, digests, strict=True)
+    ]
+    marked = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(files, found, strict=True)]
+    return marked, [x if isinstance(x, ImportFacts) else None for x in found]
 
 
 def _nothing_to_report(f: SourceFile, facts: ImportFacts | None) -> bool:
@@ -267,9 +275,7 @@ def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list
     }
     position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
     names = [module_name(f.path) for f in sources]
-    found_facts = [_imports(f, n, p) for f, (n, p) in zip(sources, names, strict=True)]
-    sources = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(sources, found_facts, strict=True)]
-    imports = [x if isinstance(x, ImportFacts) else None for x in found_facts]
+    sources, imports = _survey(sources, names, [content_digest(f.source) for f in sources], None)
     for group in components(imports):
         for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):
             f = sources[k]
