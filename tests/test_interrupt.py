@@ -89,7 +89,9 @@ def test_sigint_leaves_every_file_untouched_or_fully_fixed(tmp_path: Path, expec
 
 
 def test_second_sigint_ends_at_once_with_one_line(tmp_path: Path) -> None:
-    (tmp_path / "slow.py").write_text("import numpy as np\n\ndef g(x):\n    x += 1\n    return 1" + " + x" * 1500 + "\n")
+    # some seconds of work even on a fast machine, so that both signals land while it runs
+    functions = "".join(f"def g{i}(x):\n    y = x\n    x += 1\n    return y\n\n" for i in range(12000))
+    (tmp_path / "slow.py").write_text("import numpy as np\n\n" + functions)
     proc = subprocess.Popen([str(EXE), "--no-cache", "slow.py"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=_default_signals)
     while not _started(proc.pid) and proc.poll() is None:
