@@ -77,7 +77,7 @@ def stale_call_findings(ctx: RuleContext) -> dict[tuple[cst.CSTNode, cst.BaseExp
     for f in ctx.result.findings:
         if written_through_own_view(f):
             continue
-        if isinstance(f.origin[1], cst.Call) and (f.evidence or ctx.result.call_evidence.get(f.origin[1])):
+        if isinstance(f.origin[1], cst.Call) and ctx.evidence_of(f):
             groups.setdefault(f.origin, []).append(f)
     ctx.result.cache["stale_calls"] = groups  # the same for every file of the component
     return groups

@@ -134,11 +134,7 @@ class RuleContext:
 
     def evidence_for(self, finding: FlowFinding) -> list[Evidence]:
         """Why the stored value aliases: from the call site that settled it, or the call itself."""
-        found = list(finding.evidence)
-        value = finding.origin[1]
-        if isinstance(value, cst.Call):
-            found.extend(self.result.call_evidence.get(value, ()))
-        return sorted(set(found), key=self.evidence_key)
+        return sorted(self.evidence_of(finding), key=self.evidence_key)
 
     def evidence_key(self, e: Evidence) -> tuple:  # type: ignore[type-arg]
         """Aliases before buffers, the surest relation first, then by place in the code, so that
