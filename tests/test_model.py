@@ -491,19 +491,30 @@ def test_guards_follow_if_tests_on_parameters_never_rebound():
 
 
 def test_guards_consistency_and_call_literals():
-    from aliaslint.analysis.guards import admits, bind_consts, call_consts, consistent
+    from aliaslint.analysis.guards import UNSEEN_SWITCH, admits, bind_consts, call_consts, consistent
 
     assert not consistent([(1, 0, "none"), (1, 0, "notnone")])
     assert not consistent([(1, 0, "none"), (1, 0, "truthy")])
     assert consistent([(1, 0, "none"), (2, 0, "notnone")])  # different functions
-    module = cst.parse_module("def loss(f, cost_only=False, scale=1.0):\n    return f\n\nloss(z, cost_only=True)\nloss(z)\nloss(*args)\n")
+    module = cst.parse_module(
+        "def loss(f, cost_only=False, scale=None):\n    return f\n\n"
+        "loss(z, cost_only=True)\nloss(z)\nloss(*args)\nloss(z, cost_only=flag)\nloss(z, **kw)\n"
+    )
     info = collect_scopes(module)
     fn = info.scopes[1]
     calls = [s.body[0].value for s in module.body[1:]]
-    assert bind_consts(fn, call_consts(calls[0])) == {1: frozenset({"notnone", "truthy"})}
-    assert bind_consts(fn, call_consts(calls[1])) == {1: frozenset({"notnone", "falsy"})}  # the default
-    assert bind_consts(fn, call_consts(calls[2])) == {}  # `*args` may pass anything
+    assert bind_consts(fn, call_consts(calls[0])) == {1: frozenset({"notnone", "truthy"}), 2: frozenset({"none", "falsy"})}
+    assert bind_consts(fn, call_consts(calls[1])) == {1: frozenset({"notnone", "falsy"}), 2: frozenset({"none", "falsy"})}
+    # `*args`, a name or `**kw` may pass anything: a boolean switch is then unseen (neither arm of a
+    # test on its truth), any other parameter unknown (every arm)
+    unseen = {1: frozenset({UNSEEN_SWITCH})}
+    assert bind_consts(fn, call_consts(calls[2])) == unseen
+    assert bind_consts(fn, call_consts(calls[3])) == {**unseen, 2: frozenset({"none", "falsy"})}
+    assert bind_consts(fn, call_consts(calls[4])) == unseen
     assert not admits(frozenset({(1, 1, "falsy")}), 1, {1: frozenset({"notnone", "truthy"})})
+    assert not admits(frozenset({(1, 1, "falsy")}), 1, unseen)
+    assert not admits(frozenset({(1, 1, "truthy")}), 1, unseen)
+    assert admits(frozenset({(1, 1, "notnone")}), 1, unseen)
 
 
 def test_guards_on_string_equality_and_attributes_never_assigned():
@@ -578,3 +589,62 @@ def test_paths_keep_what_a_raising_branch_says():
     read = (frozenset({(1, (0, "metric"), "ne:'pre'"), (1, (0, "init"), "eq:'pca'")}),)
     assert not feasible(link, read)
     assert feasible(link, (frozenset({(1, (0, "init"), "eq:'tsne'")}),))
+
+
+def test_gates_join_keeps_what_both_sides_share():
+    from aliaslint.analysis.state import State
+    from aliaslint.analysis.values import Ref
+
+    p = Ref(("param", 1, 0), Rel.SAME, frozenset())
+    made = Ref(("alloc", 1, "copy"), Rel.SAME, frozenset())
+    falsy, truthy = (1, 2, "falsy"), (1, 2, "truthy")
+    kept = State({"a": frozenset({p})})
+    kept.gates[("a", p)] = frozenset({falsy})
+    copied = State({"a": frozenset({made})})
+    # held on one side only: that side's guard
+    joined = copied.copy()
+    assert joined.join(kept)
+    assert joined.gates == {("a", p): frozenset({falsy})}
+    joined = kept.copy()
+    joined.join(copied)
+    assert joined.gates == {("a", p): frozenset({falsy})}
+    # held on both sides under opposite outcomes: unguarded
+    other = State({"a": frozenset({p})})
+    other.gates[("a", p)] = frozenset({truthy})
+    joined = kept.copy()
+    assert joined.join(other)
+    assert joined.gates == {}
+    # held unguarded on one side: unguarded
+    plain = State({"a": frozenset({p})})
+    joined = plain.copy()
+    assert not joined.join(kept)
+    assert joined.gates == {}
+    # the same object under another condition is another ref, with a gate of its own
+    sparse = Ref(p.obj, Rel.SAME, frozenset({("sparse", 1, 0)}))
+    both = State({"a": frozenset({sparse})})
+    both.gates[("a", sparse)] = frozenset({truthy})
+    joined = kept.copy()
+    joined.join(both)
+    assert joined.gates == {("a", p): frozenset({falsy}), ("a", sparse): frozenset({truthy})}
+
+
+def test_summary_returns_parameter_only_where_the_copy_switch_is_off():
+    from aliaslint.analysis.guards import UNSEEN_SWITCH
+
+    module = cst.parse_module(
+        "import numpy as np\n\n"
+        "def check(a, copy=False):\n"
+        "    orig = a\n"
+        "    if copy:\n"
+        "        if np.may_share_memory(a, orig):\n"
+        "            a = a.copy()\n"
+        "    return a\n"
+    )
+    result = analyze_module(module)
+    summary = result.summaries[1]
+    (returned,) = summary.returns
+    assert returned.obj == ("param", 1, 0)
+    assert summary.return_guards == {(returned, frozenset({(1, 1, "falsy")}))}
+    assert summary.returned(returned, 1, {1: frozenset({"notnone", "falsy"})})
+    assert not summary.returned(returned, 1, {1: frozenset({"notnone", "truthy"})})
+    assert not summary.returned(returned, 1, {1: frozenset({UNSEEN_SWITCH})})

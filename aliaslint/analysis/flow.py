@@ -78,6 +78,9 @@ from .state import (  # noqa: F401  (re-exported: rules and summaries import the
 _BUILTIN_CONTAINERS = {"list": Kind.LIST, "dict": Kind.DICT}
 _ARRAY_ANNOTATIONS = ("ndarray", "NDArray")  # not ArrayLike: a list is array-like, and slicing it copies
 _MAX_VISITS_PER_BLOCK = 60
+_SHARES_MEMORY = ("numpy.may_share_memory", "numpy.shares_memory")
+_IS_SPARSE = ("scipy.sparse.issparse", "scipy.sparse.isspmatrix")
+_NOT_SPARSE = frozenset({Kind.ARRAY, Kind.LIST, Kind.DICT, Kind.IMMUTABLE, Kind.CALLABLE, Kind.RNG})
 
 
 def _mentions(expr: cst.CSTNode, names: tuple[str, ...]) -> bool:
@@ -154,8 +157,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         self._paths_of: dict[int, Paths] = {}
         self._ways_here: Paths = (NO_GUARD,)  # the ways into the current block (see .guards.block_paths)
         self._block_index = -1
-        self.return_guards: set[tuple[Obj, Guard]] = set()
-        self.mutate_guards: set[tuple[Obj, Guard]] = set()
+        self.return_guards: set[tuple[Ref, Guard]] = set()
+        self.mutate_guards: set[tuple[tuple[Obj, Cond], Guard]] = set()
 
     # --- driver -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -211,6 +214,9 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         if ways:  # each way also carries what every way shares
             ways = tuple(w | self._guard for w in ways if consistent(w | self._guard)) or (self._guard,)
         self._ways_here = ways if ways else (self._guard,)
+        assumed = self.scope.cfg.assume.get(b)
+        if assumed is not None:
+            self._assume(assumed[0], assumed[1], st)
         for kind, node in self.scope.cfg.blocks[b].instrs:
             self._instr = node
             self._reads.clear()
@@ -221,6 +227,66 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self._instruction(kind, node, st)
             if self._pending:
                 self._flush(st)
+
+    def _assume(self, test: cst.BaseExpression, outcome: bool, st: State) -> None:
+        """Narrow the state on entering one arm of an ``if``: the arm's guard gates every parameter
+        a name holds here, and a false ``np.may_share_memory(a, b)`` says ``a`` is not ``b``."""
+        if self._guard:
+            for name, refs in st.env.items():
+                if isinstance(name, str):
+                    for r in refs:
+                        if self._gated(r.obj):
+                            pair = (name, r)
+                            st.gates[pair] = st.gates.get(pair, NO_GUARD) | self._guard
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, outcome = test.expression, not outcome
+        if not isinstance(test, cst.Call) or not test.args:
+            return
+        qn = self.qualified_name(test.func)
+        if not outcome and len(test.args) == 2 and qn in _SHARES_MEMORY:
+            a, b = (arg.value for arg in test.args)
+            if isinstance(a, cst.Name) and isinstance(b, cst.Name):
+                self._apart(a.value, b.value, st)
+                self._apart(b.value, a.value, st)
+        elif outcome and len(test.args) == 1 and qn in _IS_SPARSE and isinstance(test.args[0].value, cst.Name):
+            self._sparse(test.args[0].value.value, st)
+
+    def _sparse(self, name: str, st: State) -> None:
+        """``issparse(name)`` is true: an object known to be an ndarray (or list, dict, number) is
+        not what ``name`` holds here, and a parameter is, only if the caller passed a sparse matrix
+        (a ``sparse`` atom, settled where the kind of the argument is known)."""
+        refs = st.env.get(name)
+        if not refs:
+            return
+        kept: set[Ref] = set()
+        for r in refs:
+            gate = st.gates.pop((name, r), None)
+            if r.obj[0] == "param" and r.obj[1] == self.idx:
+                new = Ref(r.obj, r.rel, r.cond | {("sparse", self.idx, r.obj[2])})
+                kept.add(new)
+                if gate:
+                    st.gates[(name, new)] = gate
+            elif self.mod.kind(r.obj) not in _NOT_SPARSE:
+                kept.add(r)
+                if gate:
+                    st.gates[(name, r)] = gate
+        st.env[name] = frozenset(kept)
+
+    def _apart(self, name: str, other: str, st: State) -> None:
+        """``name`` shares no memory with ``other``: it is no view of what ``other`` is whole."""
+        whole = {r.obj for r in st.env.get(other, ()) if r.rel == Rel.SAME}
+        refs = st.env.get(name)
+        if refs and whole and any(r.obj in whole for r in refs):
+            st.env[name] = frozenset(r for r in refs if r.obj not in whole)
+            for r in refs:
+                if r.obj in whole:
+                    st.gates.pop((name, r), None)
+
+    def _gated(self, obj: Obj) -> bool:
+        """Whether a name's hold on this object is worth a gate: a parameter's, which a summary
+        may return or write into."""
+        r = root(obj)
+        return r[0] == "param" and r[1] == self.idx
 
     def _instruction(self, kind: str, node: cst.CSTNode, st: State) -> None:
         if kind == SMALL:
@@ -391,6 +457,13 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self._made -= objs_now
         st.env[name] = refs
         st.stale.pop(name, None)
+        if st.gates:
+            for pair in [p for p in st.gates if p[0] == name]:
+                del st.gates[pair]
+        if self._guard:
+            for r in refs:
+                if self._gated(r.obj):
+                    st.gates[(name, r)] = self._guard
         objs = [r.obj for r in refs if not is_callable_obj(r.obj)]
         if origin is not None and objs:
             st.origin[name] = frozenset((origin, o) for o in objs)
@@ -413,6 +486,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
     def _delete(self, target: cst.CSTNode, st: State) -> None:
         if isinstance(target, cst.Name):
             st.env.pop(target.value, None)
+            for pair in [p for p in st.gates if p[0] == target.value]:
+                del st.gates[pair]
             st.origin.pop(target.value, None)
             st.stale.pop(target.value, None)
             st.plain.pop(target.value, None)
@@ -508,11 +583,13 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         refs = self.eval(expr, st)
         if not refs or any(not self._visible(r.obj) and self.mod.kind(r.obj) not in MUTABLE_KINDS for r in refs):
             self.uncopyable_return = True  # e.g. a float: `.copy()` on this function's result could raise
+        name = expr.value if isinstance(expr, cst.Name) else None
         for r in refs:
             if is_callable_obj(r.obj) or self._visible(r.obj):
                 self.returns.add(r)
                 self.return_sites.add((r.obj, expr))
-                self.return_guards.add((r.obj, self._guard))
+                gate = st.gate(name, r) if name is not None else NO_GUARD
+                self.return_guards.add((r, self._guard | gate))
 
     # --- the heart: mutation and reads --------------------------------------------------------
     def _visible(self, obj: Obj) -> bool:
@@ -541,7 +618,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             tmap.setdefault(obj, []).append(cond)
             if self._visible(obj):
                 self.mutates.add((obj, cond))
-                self.mutate_guards.add((obj, self._guard))
+                self.mutate_guards.add(((obj, cond), self._guard | self._via_gate(st, via, obj, cond)))
         if not tmap:
             return
         self._note_guard(site)
@@ -579,6 +656,15 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             if new:
                 cur = st.stale.get(key)
                 st.stale[key] = frozenset(new) if cur is None else cur | frozenset(new)
+
+    def _via_gate(self, st: State, via: str | None, obj: Obj, cond: Cond) -> Guard:
+        """What the gates of the name a write goes through say of the object written: only what
+        every ref of the name that the write can go through shares."""
+        if via is None or not st.gates:
+            return NO_GUARD
+        base = root(obj)
+        gates = [st.gate(via, r) for r in st.env.get(via, ()) if r.obj == base and r.cond <= cond]
+        return frozenset.intersection(*gates) if gates else NO_GUARD
 
     def _read(self, node: cst.Name, st: State) -> None:
         facts = st.stale.get(node.value)
@@ -1022,6 +1108,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             return EMPTY
         if qn in npm.RNG_CONSTRUCTORS:
             return self._fresh(call, Kind.RNG)
+        if qn in npm.ELEMENTWISE:
+            operands = [r for kw, star, refs in args if kw is None and not star for r in refs]
+            if any(self.mod.kind(r.obj) == Kind.ARRAY for r in operands):
+                ndim = max((self.mod.ndims.get(r.obj, 0) for r in operands if r.rel == Rel.SAME), default=0)
+                return self._fresh(call, Kind.ARRAY, ndim)
         if qn in npm.ARRAY_CONSTRUCTORS or (qn.startswith("numpy.random.") and qn.count(".") == 2):
             ndim = constructor_ndim(qn, call)
             if ndim == 0:
@@ -1167,7 +1258,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         shift = (int(self_obj[2]) if partial else 1) if self_obj is not None else 0  # type: ignore[index]
         values = bind_consts(callee, consts, shift, defaults=not partial)  # `cost_only=True` picks a branch
         for r in summ.returns:
-            if not summ.returned(r.obj, callee_index, values):
+            if not summ.returned(r, callee_index, values):
                 continue
             ok, cond, _ = mod.subst_cond(r.cond, callee, binding, self, call)
             if not ok:
@@ -1189,7 +1280,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             out = set(self._fresh(call, Kind.ARRAY if kinds == {Kind.ARRAY} else Kind.UNKNOWN))  # copy=True
         guard_of = mod.node_guard
         for obj, c in summ.mutates:
-            if not summ.written(obj, callee_index, values):
+            if not summ.written((obj, c), callee_index, values):
                 continue  # written only behind a flag this call does not set
             ok, cond, _ = mod.subst_cond(c, callee, binding, self, call)
             if ok:

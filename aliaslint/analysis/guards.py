@@ -35,9 +35,17 @@ _OPPOSITE = {"none": "notnone", "notnone": "none", "truthy": "falsy", "falsy": "
 _CLASH = {("none", "notnone"), ("truthy", "falsy"), ("none", "truthy")}
 
 
+# A boolean switch (a parameter whose default is ``True`` or ``False``) that a call sets to a value
+# aliaslint cannot see (``copy=self.copy``, ``**params``): neither arm of a test on its truth is
+# taken, so what a callee does only behind the switch is not held against the call.
+UNSEEN_SWITCH = "unseen-switch"
+
+
 def _clash(a: str, b: str) -> bool:
     if (a, b) in _CLASH or (b, a) in _CLASH:
         return True
+    if UNSEEN_SWITCH in (a, b):
+        return (b if a == UNSEEN_SWITCH else a) in ("truthy", "falsy")
     if a[:3] == "eq:" and b[:3] in ("eq:", "ne:") or b[:3] == "eq:" and a[:3] == "ne:":
         # one value equals one string: `== "a"` and `== "b"`, or `== "a"` and `!= "a"`
         return (a[3:] != b[3:]) if a[:3] == b[:3] else a[3:] == b[3:]
@@ -302,18 +310,25 @@ def bind_consts(fn: Scope, consts: CallConsts, shift: int = 0, defaults: bool = 
             p = fn.param_named(str(key))
         if p is not None:
             out[p.index] = states
-    if defaults and consts.complete and isinstance(fn.node, cst.FunctionDef):
+    if defaults and isinstance(fn.node, cst.FunctionDef):
         ps = fn.node.params
         every = [*ps.posonly_params, *ps.params, *ps.kwonly_params]
         for p, node in zip(fn.params, every, strict=False):
-            if node.default is None or p.index in out or p.name in consts.keywords:
+            if node.default is None or p.index in out:
                 continue
-            if p.positional and positional.index(p) < consts.positional + shift:
+            passed = p.name in consts.keywords or p.positional and positional.index(p) < consts.positional + shift
+            if passed or not consts.complete:
+                if _is_bool(node.default):
+                    out[p.index] = frozenset({UNSEEN_SWITCH})
                 continue
             states = literal_states(node.default)
             if states is not None:
                 out[p.index] = states
     return out
+
+
+def _is_bool(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value in ("True", "False")
 
 
 def admits(guard: Guard, scope: int, values: dict[int, frozenset[str]]) -> bool:

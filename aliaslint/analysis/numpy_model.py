@@ -69,6 +69,20 @@ ARRAY_CONSTRUCTORS = frozenset(
 ) | frozenset({"numpy.random.rand", "numpy.random.randn", "numpy.random.random", "numpy.random.uniform",
                "numpy.random.normal", "numpy.linalg.solve", "numpy.linalg.inv"})
 
+# Element-wise functions (ufuncs and their like): given an ndarray they make a new one, as the
+# arithmetic operators do; given anything else (a number, a list, an unknown object) nothing is
+# known of what they return.
+ELEMENTWISE = frozenset(
+    "numpy." + name
+    for name in (
+        "abs absolute fabs negative positive sign exp exp2 expm1 log log2 log10 log1p sqrt cbrt square "
+        "reciprocal sin cos tan arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh floor ceil "
+        "trunc rint round around clip add subtract multiply divide true_divide floor_divide power mod "
+        "fmod remainder maximum minimum fmax fmin hypot arctan2 isnan isinf isfinite logical_not "
+        "logical_and logical_or greater less equal not_equal greater_equal less_equal nan_to_num"
+    ).split()
+)
+
 # Array methods whose result is (a view of) the array.
 VIEW_METHODS: dict[str, Rel] = {
     "view": Rel.VIEW,

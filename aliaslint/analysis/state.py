@@ -8,7 +8,8 @@ from typing import Union
 
 import libcst as cst
 
-from .values import Cond, Kind, Obj, Refs, Rel
+from .guards import NO_GUARD, Guard
+from .values import Cond, Kind, Obj, Ref, Refs, Rel
 
 ArgKey = Union[int, str]
 Origin = tuple[cst.CSTNode, cst.BaseExpression]  # (store statement, stored expression)
@@ -94,9 +95,14 @@ class State:
     names that are the only holder of the object they refer to, on every path: bound to an array
     made right there (``w = np.dot(X.T, y)`` in either branch) and not stored anywhere since, so a
     write through them changes nothing another name holds.
+
+    ``gates`` says under which guard (see :mod:`.guards`) a name holds a ref to a parameter: after
+    ``if copy: array = array.copy()`` the name ``array`` holds the parameter only where ``copy`` is
+    false, which a union of refs at the join cannot say. A pair with no entry holds unguarded; a
+    guard only ever weakens at joins (what both sides share), so the fixpoint still ends.
     """
 
-    __slots__ = ("env", "origin", "stale", "dups", "plain", "distinct", "unique")
+    __slots__ = ("env", "origin", "stale", "dups", "plain", "distinct", "unique", "gates")
 
     def __init__(
         self,
@@ -113,12 +119,41 @@ class State:
         self.plain = plain if plain is not None else {}
         self.distinct: frozenset[frozenset[str]] = frozenset()
         self.unique: frozenset[str] = frozenset()
+        self.gates: dict[tuple[str, Ref], Guard] = {}
 
     def copy(self) -> "State":
         out = State(dict(self.env), dict(self.origin), dict(self.stale), dict(self.dups), dict(self.plain))
         out.distinct = self.distinct
         out.unique = self.unique
+        out.gates = dict(self.gates)
         return out
+
+    def holds(self, name: str, ref: Ref) -> bool:
+        return ref in self.env.get(name, ())
+
+    def gate(self, name: str, ref: Ref) -> Guard:
+        return self.gates.get((name, ref), NO_GUARD) if self.gates else NO_GUARD
+
+    def _join_gates(self, other: "State") -> bool:
+        """A pair held on both sides keeps what both guards share; held on one side only, that
+        side's guard (the other side's paths do not hold it at all)."""
+        changed = False
+        for pair in set(self.gates) | set(other.gates):
+            name, ref = pair
+            mine, theirs = self.holds(name, ref), other.holds(name, ref)
+            if mine and theirs:
+                new = self.gates.get(pair, NO_GUARD) & other.gates.get(pair, NO_GUARD)
+            elif theirs:
+                new = other.gates[pair]
+            else:
+                continue
+            if new != self.gates.get(pair, NO_GUARD if mine else None):
+                if new:
+                    self.gates[pair] = new
+                else:
+                    self.gates.pop(pair, None)
+                changed = True
+        return changed
 
     def holds_distinct(self, pair: frozenset[str]) -> bool:
         """Whether the two names refer to different objects here (recorded, or refs disjoint)."""
@@ -132,7 +167,7 @@ class State:
         return not any(r.obj in objs for r in rb)
 
     def join(self, other: "State") -> bool:
-        changed = False
+        changed = self._join_gates(other) if self.gates or other.gates else False
         if self.unique:
             keep = self.unique & other.unique
             if keep != self.unique:

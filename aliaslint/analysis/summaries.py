@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .project import Resolver
 
 MAX_ROUNDS = 8
+_KIND_ATOMS = ("mutable", "array", "sparse")  # atoms a call settles by what it knows of the argument's kind
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,20 @@ class Summary:
     mutates: frozenset[tuple[Obj, Cond]]
     latent: frozenset[LatentFinding]
     uncopyable_return: bool = False  # some return value may lack `.copy()` (a scalar, None, ...)
-    # Under which guards (see .guards) each object is returned, and each object written into.
-    return_guards: frozenset[tuple[Obj, Guard]] = frozenset()
-    mutate_guards: frozenset[tuple[Obj, Guard]] = frozenset()
+    # Under which guards (see .guards) each returned ref is returned, and each write is made.
+    return_guards: frozenset[tuple[Ref, Guard]] = frozenset()
+    mutate_guards: frozenset[tuple[tuple[Obj, Cond], Guard]] = frozenset()
 
-    def returned(self, obj: Obj, scope: int, values: dict[int, frozenset[str]]) -> bool:
-        """Whether a call whose constants fix ``values`` can return ``obj``."""
-        return not values or _guarded(self.return_guards, obj, scope, values)
+    def returned(self, ref: Ref, scope: int, values: dict[int, frozenset[str]]) -> bool:
+        """Whether a call whose constants fix ``values`` can return ``ref`` (one of ``returns``)."""
+        return not values or _guarded(self.return_guards, ref, scope, values)
 
-    def written(self, obj: Obj, scope: int, values: dict[int, frozenset[str]]) -> bool:
-        """Whether a call whose constants fix ``values`` can write into ``obj``."""
-        return not values or _guarded(self.mutate_guards, obj, scope, values)
+    def written(self, write: tuple[Obj, Cond], scope: int, values: dict[int, frozenset[str]]) -> bool:
+        """Whether a call whose constants fix ``values`` can make ``write`` (one of ``mutates``)."""
+        return not values or _guarded(self.mutate_guards, write, scope, values)
 
 
-def _guarded(pairs: frozenset[tuple[Obj, Guard]], obj: Obj, scope: int, values: dict[int, frozenset[str]]) -> bool:
+def _guarded(pairs: frozenset[tuple[Any, Guard]], obj: object, scope: int, values: dict[int, frozenset[str]]) -> bool:
     guards = [g for o, g in pairs if o == obj]
     return not guards or any(admits(g, scope, values) for g in guards)
 
@@ -239,12 +240,12 @@ class ModuleAnalysis:
             satisfied = False
             for r in refs:
                 if r.obj[0] == "param" and r.obj[1] == caller.idx:
-                    if kind in ("mutable", "array") and self.kind(r.obj) != Kind.UNKNOWN:
+                    if kind in _KIND_ATOMS and self.kind(r.obj) != Kind.UNKNOWN:
                         satisfied = satisfied or self._kind_fits(kind, self.kind(r.obj))
                     else:
                         converted = (kind, caller.idx, r.obj[2], *atom[3:])
                     continue
-                if kind in ("mutable", "array"):
+                if kind in _KIND_ATOMS:
                     satisfied = satisfied or self._kind_fits(kind, self.kind(r.obj))
                     continue
                 for fn, self_obj in self.callables_of(r.obj):
@@ -277,6 +278,8 @@ class ModuleAnalysis:
 
     @staticmethod
     def _kind_fits(atom_kind: str, kind: Kind) -> bool:
+        if atom_kind == "sparse":  # what is not known to be something else may be a sparse matrix
+            return kind in (Kind.UNKNOWN, Kind.INSTANCE)
         return kind in MUTABLE_KINDS if atom_kind == "mutable" else kind == Kind.ARRAY
 
     def callables_of(self, obj: Obj) -> list[tuple[Scope, Obj | None]]:
@@ -316,7 +319,7 @@ class ModuleAnalysis:
         for r in summ.returns:
             # An "array" atom only says slicing made a view; the helper writes into the argument
             # by index, so it is an array (or list) there. Other atoms cannot be settled here.
-            if r.obj == target and all(a[0] == "array" for a in r.cond) and summ.returned(r.obj, fn.index, values):
+            if r.obj == target and all(a[0] == "array" for a in r.cond) and summ.returned(r, fn.index, values):
                 best = r.rel if best is None else min(best, r.rel)
         if best is None:
             return None
@@ -356,11 +359,11 @@ class ModuleAnalysis:
                 return None
             return obj
 
-        written = {outside(o) for o, c in summ.mutates if not c and summ.written(o, fn.index, written_values)} - {None}
+        written = {outside(o) for o, c in summ.mutates if not c and summ.written((o, c), fn.index, written_values)} - {None}
         found: set[Obj] = set()
         sites: list[cst.CSTNode] = []
         for r in summ.returns:
-            if r.cond or is_callable_obj(r.obj) or not summ.returned(r.obj, fn.index, returned_values):
+            if r.cond or is_callable_obj(r.obj) or not summ.returned(r, fn.index, returned_values):
                 continue
             seen = outside(r.obj)
             if seen is not None and seen in written:

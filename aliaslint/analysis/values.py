@@ -28,6 +28,9 @@ Condition atoms (a ref or fact holds only when every atom of its condition holds
     ("writes", scope, j, c)     calling parameter j (so) writes into a persistent buffer that it
                                 returns on some call
     ("mutable", scope, k)       parameter k of ``scope`` is a mutable container (``+=`` mutates it)
+    ("array", scope, k)         parameter k of ``scope`` is an ndarray (slicing it makes a view)
+    ("sparse", scope, k)        parameter k of ``scope`` may be a SciPy sparse matrix (what a true
+                                ``issparse(p)`` says; an argument known to be an ndarray is not)
 
 Conditions on a function's own parameters make a finding *latent*; call sites settle them.
 """

@@ -9,6 +9,11 @@ call that overwrites the buffer) before the stored name is read.
 When the callee is a parameter (`def grad(f, x)`), the finding is reported only where some call in
 the linted code passes an aliasing callable, e.g. `grad(lin, x)` with `def lin(x): return x`.
 
+When the callee returns its argument only behind a boolean switch (`if copy: a = a.copy()`), the
+call decides: `check(x)` with `copy=False` by default, or `check(x, copy=False)`, is reported;
+`check(x, copy=True)` is not, and neither is a call whose switch value the code does not show
+(`check(x, copy=self.copy)`, `check(x, **params)`).
+
 ## Why is this bad
 The stored value is not a snapshot: it *is* the array, so it changes with every later write. A
 central-difference gradient then computes `(f(x) - f(x)) / (2*h)` of the same object and returns
