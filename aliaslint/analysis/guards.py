@@ -169,42 +169,13 @@ def _test_atoms(
 
 def _assigned_attrs(scope: Scope, params: Subjects) -> frozenset[tuple[str, str]]:
     """``(name, attr)`` for every ``name.attr = ...`` (or ``+=``, ``del``) the function makes on a
-    parameter, nested functions included."""
+    parameter, nested functions included (what :mod:`.scopes` noted of each body)."""
     out: set[tuple[str, str]] = set()
-
-    class Finder(cst.CSTVisitor):
-        def _target(self, t: cst.BaseExpression) -> None:
-            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in params:
-                out.add((t.value.value, t.attr.value))
-            elif isinstance(t, (cst.Tuple, cst.List)):
-                for e in t.elements:
-                    self._target(e.value)
-            elif isinstance(t, cst.StarredElement):
-                self._target(t.value)
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            self._target(node.target)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            self._target(node.target)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            self._target(node.target)
-
-        def visit_Del(self, node: cst.Del) -> None:
-            self._target(node.target)
-
-        def visit_For(self, node: cst.For) -> None:
-            self._target(node.target)
-
-        def visit_WithItem(self, node: cst.WithItem) -> None:
-            if node.asname is not None:
-                self._target(node.asname.name)
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            self._target(node.target)
-
-    scope.node.visit(Finder())
+    todo = [scope]
+    while todo:
+        s = todo.pop()
+        out.update(t for t in s.attr_targets if t[0] in params)
+        todo.extend(s.children)
     return frozenset(out)
 
 

@@ -46,6 +46,8 @@ class Scope:
     star_imports: list[str] = field(default_factory=list)
     decorators: list[str] = field(default_factory=list)
     assigned: set[str] = field(default_factory=set)  # names its body binds (a parameter rebound is here)
+    attr_targets: set[tuple[str, str]] = field(default_factory=set)  # `name.attr = ...` (or +=, del) in its body
+    children: list["Scope"] = field(default_factory=list)  # the defs and lambdas directly inside it
     _cfg: CFG | None = None
     shape_facts: object | None = None  # .shapes.ShapeFacts, computed on first use
     guards: object | None = None  # .guards.block_guards, computed on first use
@@ -173,6 +175,15 @@ class _Collector(Walker):
     def cur(self) -> Scope:
         return self.stack[-1]
 
+    def _attr_target(self, t: cst.BaseExpression) -> None:
+        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
+            self.cur.attr_targets.add((t.value.value, t.attr.value))
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            for e in t.elements:
+                self._attr_target(e.value)
+        elif isinstance(t, cst.StarredElement):
+            self._attr_target(t.value)
+
     def _bind(self, names: list[str]) -> None:
         # Class-body names are class attributes, not locals of the enclosing scope.
         if self.comprehension_depth == 0 and self.class_stack[-1] is None:
@@ -192,6 +203,7 @@ class _Collector(Walker):
         if params.star_kwarg is not None:
             scope.locals.add(params.star_kwarg.name.value)
         self.scopes.append(scope)
+        parent.children.append(scope)
         self.stack.append(scope)
         self.class_stack.append(None)
         return scope
@@ -241,22 +253,27 @@ class _Collector(Walker):
     # --- bindings -------------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
+            self._attr_target(t.target)
             names = target_names(t.target)
             self._bind(names)
             if isinstance(node.value, cst.Lambda) and len(names) == 1:
                 self.lambda_names[node.value] = names[0]
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._attr_target(node.target)
         self._bind(target_names(node.target))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._attr_target(node.target)
         self._bind(target_names(node.target))
 
     def visit_For(self, node: cst.For) -> None:
+        self._attr_target(node.target)
         self._bind(target_names(node.target))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
+            self._attr_target(node.asname.name)
             self._bind(target_names(node.asname.name))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -264,6 +281,7 @@ class _Collector(Walker):
             self._bind(target_names(node.name.name))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._attr_target(node.target)
         names = target_names(node.target)
         if self.comprehension_depth:
             self.cur.locals.update(names)  # := in a comprehension binds in the enclosing scope
@@ -272,6 +290,7 @@ class _Collector(Walker):
             self._bind(names)
 
     def visit_Del(self, node: cst.Del) -> None:
+        self._attr_target(node.target)
         self._bind(target_names(node.target))
 
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
