@@ -134,7 +134,7 @@ class ImportFacts:
     defs: frozenset[str] = frozenset()
     reexports: dict[str, str] = field(default_factory=dict)
     queries: frozenset[str] = frozenset()
-    writes: bool = True  # some statement may change an array or list in place (see `_may_write`)
+    writes: bool = True  # some statement may change an array or list in place (see `_writes`)
 
 
 def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
@@ -143,50 +143,57 @@ def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
     bound: dict[str, set[str]] = {}  # local name -> what it may denote, as written
     defs |= _unnested_functions(tree)
     module_level = _module_level(tree)
+    chains: list[tuple[str, str]] = []  # (root name, attribute chain) of every `a.b.c` in the code
+    writes = False
+    # one walk over the tree for imports, attribute chains and in-place writes: this pass runs over
+    # every file of a run before anything else can start
     for node in ast.walk(tree):
         t = type(node)
-        if t in (ast.Import, ast.ImportFrom):
+        if t is ast.Attribute:
+            v = node.value  # type: ignore[attr-defined]
+            if type(v) is ast.Name:
+                chains.append((v.id, node.attr))  # type: ignore[attr-defined]
+            elif type(v) is ast.Attribute:
+                parts = [node.attr]  # type: ignore[attr-defined]
+                while type(v) is ast.Attribute:
+                    parts.append(v.attr)  # type: ignore[attr-defined]
+                    v = v.value  # type: ignore[attr-defined]
+                if type(v) is ast.Name:
+                    chains.append((v.id, ".".join(reversed(parts))))  # type: ignore[attr-defined]
+        elif t is ast.Import or t is ast.ImportFrom:
             for local, full in _import_bindings(node):  # type: ignore[arg-type]
                 bound.setdefault(local, set()).add(full)
                 if id(node) in module_level:
                     reexports[local] = full
+        elif not writes:
+            writes = _writes(node, t)
     queries: set[str] = {full for fulls in bound.values() for full in fulls}
-    if bound:
-        for node in ast.walk(tree):
-            if type(node) is ast.Attribute and type(node.value) in (ast.Name, ast.Attribute):  # type: ignore[attr-defined]
-                parts = [node.attr]  # type: ignore[attr-defined]
-                v = node.value  # type: ignore[attr-defined]
-                while type(v) is ast.Attribute:
-                    parts.append(v.attr)  # type: ignore[attr-defined]
-                    v = v.value  # type: ignore[attr-defined]
-                if type(v) is ast.Name and v.id in bound:  # type: ignore[attr-defined]
-                    rest = ".".join(reversed(parts))
-                    queries.update(f"{full}.{rest}" for full in bound[v.id])  # type: ignore[attr-defined]
-    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries), _may_write(tree))
+    for root_name, rest in chains:
+        fulls = bound.get(root_name)
+        if fulls:
+            queries.update(f"{full}.{rest}" for full in fulls)
+    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries), writes)
 
 
 _WRITING_METHODS = MUTATING_METHODS | LIST_MUTATING_METHODS | {"shuffle", "at"}
 _WRITING_FUNCTIONS = frozenset(q.rpartition(".")[2] for q in MUTATING_FUNCTIONS)
 
 
-def _may_write(tree: ast.Module) -> bool:
-    """Whether the file has any syntax the flow analysis takes for an in-place write: an augmented
+def _writes(node: ast.AST, t: type) -> bool:
+    """Whether the node is syntax the flow analysis takes for an in-place write: an augmented
     assignment, a store into a subscript, ``out=``, a mutating method or NumPy function. Every
     finding needs one; a file without any, which no other file of the run links to, has nothing
     to report and is not parsed by LibCST."""
-    for node in ast.walk(tree):
-        t = type(node)
-        if t is ast.AugAssign:
+    if t is ast.AugAssign:
+        return True
+    if t is ast.Subscript:
+        return type(node.ctx) is not ast.Load  # type: ignore[attr-defined]
+    if t is ast.Call:
+        if any(k.arg == "out" for k in node.keywords):  # type: ignore[attr-defined]
             return True
-        if t is ast.Subscript and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-            return True
-        if t is ast.Call:
-            if any(k.arg == "out" for k in node.keywords):  # type: ignore[attr-defined]
-                return True
-            f = node.func  # type: ignore[attr-defined]
-            name = f.attr if type(f) is ast.Attribute else f.id if type(f) is ast.Name else None
-            if name in _WRITING_FUNCTIONS or (type(f) is ast.Attribute and name in _WRITING_METHODS):
-                return True
+        f = node.func  # type: ignore[attr-defined]
+        name = f.attr if type(f) is ast.Attribute else f.id if type(f) is ast.Name else None
+        return name in _WRITING_FUNCTIONS or (type(f) is ast.Attribute and name in _WRITING_METHODS)
     return False
 
 
