@@ -7,7 +7,7 @@ run goes on with the other files.
 from __future__ import annotations
 
 import ast
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
@@ -69,10 +69,17 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
     process, with ``jobs`` > 1). With a ``cache``, a component none of whose files changed is not
     analysed again.
     """
+    if jobs <= 1 or len(files) < _POOL_MIN_FILES:
+        return _lint_sources(files, None, cache)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return _lint_sources(files, pool, cache)
+
+
+def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cache | None) -> list[list[Diagnostic]]:
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
     digests = [content_digest(f.source) for f in files]
-    files, imports = _survey(files, names, digests, cache)
+    files, imports = _survey(files, names, digests, cache, pool)
     todo: list[tuple[list[int], str | None]] = []
     for group in components(imports):
         if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
@@ -84,7 +91,7 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
                 out[i] = diags
         else:
             todo.append((group, k))
-    for (group, k), found in zip(todo, _run_groups([[files[i] for i in group] for group, _ in todo], jobs), strict=True):
+    for (group, k), found in zip(todo, _run_groups([[files[i] for i in group] for group, _ in todo], pool), strict=True):
         for i, diags in zip(group, found, strict=True):
             out[i] = diags
         if cache is not None and k is not None:
@@ -93,16 +100,39 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
 
 
 def _survey(
-    files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None
+    files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None,
+    pool: Executor | None = None,
 ) -> tuple[list[SourceFile], list[ImportFacts | None]]:
     """The first, ``ast`` pass over every file: what it offers and asks of the others, and which
-    files are nested too deeply to hand to LibCST at all."""
-    found = [
-        _cached_imports(f, name, package, digest, cache)
-        for f, (name, package), digest in zip(files, names, digests, strict=True)
-    ]
+    files are nested too deeply to hand to LibCST at all. Nothing else starts before it is done,
+    so the files the cache does not know are shared out among the workers."""
+    found: list[ImportFacts | str | None] = [None] * len(files)
+    keys: list[str | None] = [None] * len(files)
+    missing: list[int] = []
+    for i, f in enumerate(files):
+        if cache is not None:
+            keys[i] = key(digests[i], names[i][0], str(names[i][1]))
+            hit = cache.get("imports", keys[i])  # type: ignore[arg-type]
+            if isinstance(hit, ImportFacts):
+                found[i] = hit
+                continue
+        missing.append(i)
+    work = [(files[i], *names[i]) for i in missing]
+    if pool is not None and len(work) >= _POOL_MIN_FILES:
+        computed = list(pool.map(_imports_of, work, chunksize=max(1, len(work) // 64)))
+    else:
+        computed = [_imports_of(w) for w in work]
+    for i, x in zip(missing, computed, strict=True):
+        found[i] = x
+        k = keys[i]
+        if cache is not None and k is not None and isinstance(x, ImportFacts):
+            cache.put("imports", k, x)
     marked = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(files, found, strict=True)]
     return marked, [x if isinstance(x, ImportFacts) else None for x in found]
+
+
+def _imports_of(work: tuple[SourceFile, str, bool]) -> ImportFacts | str | None:
+    return _imports(*work)
 
 
 def _nothing_to_report(f: SourceFile, facts: ImportFacts | None) -> bool:
@@ -115,16 +145,15 @@ def _nothing_to_report(f: SourceFile, facts: ImportFacts | None) -> bool:
 _POOL_MIN_FILES = 16
 
 
-def _run_groups(groups: list[list[SourceFile]], jobs: int) -> list[list[list[Diagnostic]]]:
+def _run_groups(groups: list[list[SourceFile]], pool: Executor | None) -> list[list[list[Diagnostic]]]:
     """Lint each component, in worker processes when there is enough to share; same order."""
-    if jobs <= 1 or len(groups) < 2 or sum(len(g) for g in groups) < _POOL_MIN_FILES:
+    if pool is None or len(groups) < 2 or sum(len(g) for g in groups) < _POOL_MIN_FILES:
         return [lint_group(g) for g in groups]
     # the largest components first, so that one big component does not finish last alone
     order = sorted(range(len(groups)), key=lambda k: -sum(len(f.source) for f in groups[k]))
     results: list[list[list[Diagnostic]]] = [[] for _ in groups]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-        for k, found in zip(order, pool.map(lint_group, [groups[k] for k in order], chunksize=1), strict=True):
-            results[k] = found
+    for k, found in zip(order, pool.map(lint_group, [groups[k] for k in order], chunksize=1), strict=True):
+        results[k] = found
     return results
 
 
@@ -141,19 +170,6 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
     for i, p in enumerate(parsed):
         out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
     return out
-
-
-def _cached_imports(f: SourceFile, name: str, package: bool, digest: str, cache: Cache | None) -> ImportFacts | str | None:
-    if cache is None:
-        return _imports(f, name, package)
-    k = key(digest, name, str(package))
-    found = cache.get("imports", k)
-    if isinstance(found, ImportFacts):
-        return found
-    found = _imports(f, name, package)
-    if isinstance(found, ImportFacts):
-        cache.put("imports", k, found)
-    return found
 
 
 def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], group: list[int]) -> str:
