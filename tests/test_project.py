@@ -157,3 +157,23 @@ def test_files_are_linked_only_where_a_name_resolves_into_another_file() -> None
     assert components(files) == [[0, 1], [2], [3], [4, 5, 6, 7]]
     twins = [facts("x", "def f():\n    pass\n"), facts("x", "def f():\n    pass\n"), facts("y", "from x import f\n")]
     assert components(twins) == [[0], [1], [2]]  # two files named alike link nowhere
+
+
+def test_numpy_from_outside_gets_the_model_even_with_numpy_sources_in_the_run(tmp_path: Path) -> None:
+    # a stand-in NumPy package whose `asarray` would copy: code outside it still gets the model's
+    # `np.asarray` (no copy) and stays apart from NumPy's files; NumPy's own files link as usual
+    files = [
+        facts("numpy", "from ._core import asarray, zeros\n", package=True),
+        facts("numpy._core", "def asarray(a):\n    return a.copy()\ndef zeros(n):\n    pass\n"),
+        facts("numpy.linalg", "from numpy._core import asarray\n"),
+        facts("user", "import numpy as np\nnp.asarray(1)\nfrom numpy import zeros\n"),
+    ]
+    assert components(files) == [[0, 1, 2], [3]]
+    make(tmp_path, {
+        "numpy/__init__.py": "from ._core import asarray\n",
+        "numpy/_core.py": "def asarray(a):\n    return a.copy()\n",
+        "main.py": "import numpy as np\n\n\ndef view(x):\n    return np.asarray(x)\n\n\n"
+                   "def step(x):\n    before = view(x)\n    x[0] += 1.0\n    return before\n",
+    })
+    r = run_cli(["-q", "--select", "ALI001", "main.py", "numpy"], cwd=tmp_path)
+    assert reported(r.output) == {("ALI001", 9, 5)}, r.output

@@ -86,7 +86,10 @@ class Resolver:
         importer = self.module_of(scope)
         if importer is None:
             return None
-        return self._lookup(absolute_import(importer, qualified), 0)
+        name = absolute_import(importer, qualified)
+        if modelled_elsewhere(importer.name, name):
+            return None
+        return self._lookup(name, 0)
 
     def _lookup(self, name: str, depth: int) -> Obj | None:
         if depth > _MAX_REEXPORT_DEPTH or "." not in name:
@@ -106,6 +109,19 @@ class Resolver:
         if reexport is not None:
             return self._lookup(absolute_import(m, reexport), depth + 1)
         return None
+
+
+# Packages whose API the NumPy model (.numpy_model) describes: code outside them that calls into
+# them gets the model, never an analysis of their implementation, even when their sources are
+# part of the run (then a file's findings would depend on what else was linted with it, and every
+# file calling `np.unique` would be analysed together with NumPy's own sources).
+MODELLED_PACKAGES = frozenset({"numpy"})
+
+
+def modelled_elsewhere(importer: str, name: str) -> bool:
+    """Whether ``name`` belongs to a modelled package that ``importer`` is not part of."""
+    top = name.partition(".")[0]
+    return top in MODELLED_PACKAGES and importer.partition(".")[0] != top
 
 
 def _is_top_level(cls: ClassInfo, module: cst.Module) -> bool:
@@ -244,7 +260,8 @@ def components(facts: Sequence[ImportFacts | None]) -> list[list[int]]:
     Two files are linked only where the flow analysis would resolve a name of one to a function or
     class of the other: every file a resolution passes through (re-exports included) joins the
     asking file. Importing a module whose names resolve to nothing in the run (``numpy`` from a
-    file of the run that re-exports with ``*``) links nothing, so unrelated files stay apart.
+    file of the run that re-exports with ``*``) links nothing, so unrelated files stay apart; nor
+    does a name of a modelled package (NumPy) asked from outside it.
     """
     counts = Counter(f.name for f in facts if f is not None)
     index = {f.name: i for i, f in enumerate(facts) if f is not None and counts[f.name] == 1}
@@ -260,7 +277,10 @@ def components(facts: Sequence[ImportFacts | None]) -> list[list[int]]:
         if f is None:
             continue
         for query in f.queries:
-            for j in _resolution_chain(facts, index, absolute_import(f, query)):  # type: ignore[arg-type]
+            name = absolute_import(f, query)  # type: ignore[arg-type]
+            if modelled_elsewhere(f.name, name):
+                continue
+            for j in _resolution_chain(facts, index, name):
                 a, b = find(i), find(j)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
