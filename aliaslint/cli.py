@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import re
 import sys
@@ -81,10 +80,6 @@ class _Interrupted(Exception):
 # allows. The command therefore runs in a thread whose stack holds _RECURSION_LIMIT frames.
 _STACK_BYTES = 256 * 1024 * 1024  # address space only: pages are used as the recursion reaches them
 _RECURSION_LIMIT = 30_000
-# A run builds millions of long-lived objects (syntax trees, analysis states) and few cycles; at
-# Python's default thresholds the collector rescans them so often that it took about a third of
-# the time on scipy/optimize. Collecting less often keeps the memory ceiling and gives that back.
-_GC_THRESHOLDS = (10_000, 20, 100)
 
 
 def _run_deep(work: Callable[[], Any]) -> Any:
@@ -109,15 +104,10 @@ def _run_deep(work: Callable[[], Any]) -> Any:
             running.release()
 
     old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
-    old_gc = gc.get_threshold()
-    gc.set_threshold(*_GC_THRESHOLDS)  # also in the worker processes the run forks
     try:
         threading.stack_size(_STACK_BYTES)  # also for the threads and processes the run starts
     except (ValueError, RuntimeError):  # a platform without settable thread stacks: run here
-        try:
-            return work()
-        finally:
-            gc.set_threshold(*old_gc)
+        return work()
     try:
         sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
         worker = threading.Thread(target=target, name="aliaslint", daemon=True)
@@ -139,7 +129,6 @@ def _run_deep(work: Callable[[], Any]) -> Any:
     finally:
         sys.setrecursionlimit(old_limit)
         threading.stack_size(old_stack)
-        gc.set_threshold(*old_gc)
     if stop_writing.is_set():  # interrupted, whatever the worker made of it
         raise KeyboardInterrupt
     if "error" in box:

@@ -102,4 +102,8 @@ def test_second_sigint_ends_at_once_with_one_line(tmp_path: Path) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert (proc.returncode, out, err) == (130, b"", b"aliaslint: interrupted\n")
+    # The first Ctrl-C may already have ended the work: the second one then lands while the
+    # interpreter exits, where Python has given SIGINT back its default action, and the process
+    # ends by the signal. Either way it ends at once, with the one line.
+    assert (out, err) == (b"", b"aliaslint: interrupted\n")
+    assert proc.returncode in (130, -signal.SIGINT)
