@@ -7,7 +7,9 @@ its content:
   finds the components (files analysed together) without parsing anything;
 - ``results``: a component's diagnostics, keyed by the content, path and settings of every file in
   it, by the aliaslint version and by a digest of aliaslint's own code. A change to any file of a
-  component (a helper imported by the caller) gives the whole component a new key.
+  component (a helper imported by the caller) gives the whole component a new key. The whole run's
+  diagnostics are kept the same way, keyed over all its files, so a run in which nothing changed
+  is one read, without even the ``imports`` pass.
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

@@ -40,6 +40,22 @@ def test_a_warm_run_prints_what_the_cold_run_printed_and_analyses_nothing(tmp_pa
     assert entries(cache, "results")[0].stat().st_mtime_ns == stamp  # read, not written again
 
 
+def test_a_run_where_no_file_changed_is_answered_by_one_entry(tmp_path: Path) -> None:
+    two_files(tmp_path)
+    (tmp_path / "other.py").write_text("import numpy as np\n\nx = np.ones(3)\nx += 1\n")
+    cold = run_cli(["-q", "."], cwd=tmp_path)
+    cache = tmp_path / ".aliaslint_cache"
+    assert len(entries(cache, "results")) == 3  # two components and the whole run
+    shutil.rmtree(cache / "imports")
+    warm = run_cli(["-q", "."], cwd=tmp_path)
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+    assert not (cache / "imports").exists()  # no file was even surveyed
+    (tmp_path / "other.py").write_text("import numpy as np\n\nx = np.ones(4)\nx += 1\n")
+    again = run_cli(["-q", "."], cwd=tmp_path)
+    assert (again.exit_code, again.output) == (cold.exit_code, cold.output)
+    assert len(entries(cache, "imports")) == 3  # a change: the run is surveyed again
+
+
 def test_editing_the_helper_changes_the_finding_in_the_callers_file(tmp_path: Path) -> None:
     two_files(tmp_path)
     assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
