@@ -24,17 +24,29 @@ from audit import linted_files
 from corpus import corpus_paths
 
 
+# Runs the command and prints the peak RSS of its largest process. It runs in a process of its own
+# for each measurement: a process's figure for its children is the largest since it started, so
+# measuring every run from this script would repeat the cold run's peak for all later ones.
+_PEAK = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
+"""
+
+
 def run(command: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one aliaslint run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run([sys.executable, "-c", _PEAK, *command], check=False, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
-        sys.exit(f"aliaslint exited with {done.returncode}:\n{done.stderr}")
+    peak, returncode = (int(x) for x in done.stdout.split())
+    if returncode not in (0, 1):
+        sys.exit(f"aliaslint exited with {returncode}:\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    return wall, cpu, peak / 1024
 
 
 def _ast(path: Path) -> None:
