@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import os
+import re
 import stat
 from dataclasses import dataclass
 from typing import Callable
@@ -31,6 +34,7 @@ class _Ignores:
 
     def __init__(self) -> None:
         self._specs: dict[str, pathspec.PathSpec | None] = {}
+        self._repo_roots: dict[str, bool] = {}  # folder -> holds a .git (asked once per folder)
 
     def _spec(self, folder: str) -> pathspec.PathSpec | None:
         if folder not in self._specs:
@@ -54,7 +58,10 @@ class _Ignores:
                 rel = os.path.relpath(full, folder).replace(os.sep, "/") + ("/" if is_dir else "")
                 if spec.match_file(rel):
                     return True
-            if os.path.isdir(os.path.join(folder, ".git")):
+            root = self._repo_roots.get(folder)
+            if root is None:
+                root = self._repo_roots[folder] = os.path.isdir(os.path.join(folder, ".git"))
+            if root:
                 return False
             parent = os.path.dirname(folder)
             if parent == folder:
@@ -66,20 +73,23 @@ def excluded(path: str, settings: Settings, ignores: _Ignores, is_dir: bool) -> 
     root = settings.root or os.getcwd()
     patterns = (*(settings.exclude if settings.exclude is not None else DEFAULT_EXCLUDE), *settings.extend_exclude)
     name = os.path.basename(os.path.normpath(path))
-    if any(matches(p, path, root) if "/" in p else _glob(name, p) for p in patterns):
+    names, paths = _split(patterns)
+    if names.match(name) or any(matches(p, path, root) for p in paths):
         return True
     return settings.respect_gitignore and ignores.ignored(path, is_dir)
+
+
+@functools.lru_cache(maxsize=64)
+def _split(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """Patterns of a bare name, as one compiled expression (every file and folder of a walk is
+    tested against all of them), and the patterns with a ``/``, matched against the path."""
+    names = [fnmatch.translate(p) for p in patterns if "/" not in p]
+    return re.compile("|".join(names) if names else "(?!)"), tuple(p for p in patterns if "/" in p)
 
 
 def is_excluded(path: str, settings: Settings) -> bool:
     """Whether excludes or .gitignore cover ``path`` (for a name given with --stdin-filename)."""
     return excluded(path, settings, _Ignores(), False)
-
-
-def _glob(name: str, pattern: str) -> bool:
-    import fnmatch
-
-    return fnmatch.fnmatchcase(name, pattern)
 
 
 def discover(paths: list[str], settings_for: Callable[[str], Settings]) -> Discovered:
