@@ -230,7 +230,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     def _assume(self, test: cst.BaseExpression, outcome: bool, st: State) -> None:
         """Narrow the state on entering one arm of an ``if``: the arm's guard gates every parameter
-        a name holds here, and a false ``np.may_share_memory(a, b)`` says ``a`` is not ``b``."""
+        a name holds here, a false ``np.may_share_memory(a, b)`` says ``a`` is not ``b``, and a
+        true ``sp.issparse(a)`` that ``a`` is no ndarray (see :meth:`_sparse`)."""
         if self._guard:
             for name, refs in st.env.items():
                 if isinstance(name, str):
@@ -457,9 +458,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self._made -= objs_now
         st.env[name] = refs
         st.stale.pop(name, None)
-        if st.gates:
-            for pair in [p for p in st.gates if p[0] == name]:
-                del st.gates[pair]
+        st.forget_gates(name)
         if self._guard:
             for r in refs:
                 if self._gated(r.obj):
@@ -486,8 +485,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
     def _delete(self, target: cst.CSTNode, st: State) -> None:
         if isinstance(target, cst.Name):
             st.env.pop(target.value, None)
-            for pair in [p for p in st.gates if p[0] == target.value]:
-                del st.gates[pair]
+            st.forget_gates(target.value)
             st.origin.pop(target.value, None)
             st.stale.pop(target.value, None)
             st.plain.pop(target.value, None)

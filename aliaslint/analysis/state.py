@@ -131,6 +131,12 @@ class State:
     def holds(self, name: str, ref: Ref) -> bool:
         return ref in self.env.get(name, ())
 
+    def forget_gates(self, name: str) -> None:
+        """``name`` is bound anew (or deleted): what it held and under which guard no longer holds."""
+        if self.gates:
+            for pair in [p for p in self.gates if p[0] == name]:
+                del self.gates[pair]
+
     def gate(self, name: str, ref: Ref) -> Guard:
         return self.gates.get((name, ref), NO_GUARD) if self.gates else NO_GUARD
 
