@@ -191,19 +191,27 @@ def _flag_params(scope: Scope) -> frozenset[str]:
     )
 
 
+def _subjects(scope: Scope) -> tuple[Subjects, frozenset[str], frozenset[tuple[str, str]]]:
+    """What the tests of a scope can speak of, for :func:`block_guards` and :func:`block_paths`:
+    the parameters it never rebinds, those with a literal default (flags), and the attributes of
+    parameters it assigns (which are therefore no subjects)."""
+    params = {p.name: p.index for p in scope.params if p.name not in scope.assigned}
+    if not params:
+        return params, frozenset(), frozenset()
+    return params, _flag_params(scope), _assigned_attrs(scope, params)
+
+
 def block_guards(scope: Scope) -> dict[int, Guard]:
     """The guard of every reachable block of the scope's CFG (computed once per scope)."""
     cached = scope.guards
     if cached is not None:
         return cached  # type: ignore[return-value]
     cfg = scope.cfg
-    params = {p.name: p.index for p in scope.params if p.name not in scope.assigned}
+    params, flags, assigned = _subjects(scope)
     out: dict[int, Guard] = {}
     if params and cfg.assume:
         order = cfg.order()
         reachable = set(order)
-        flags = _flag_params(scope)
-        assigned = _assigned_attrs(scope, params)
         own = {
             b: frozenset(_test_atoms(test, outcome, params, scope.index, flags, assigned))
             for b, (test, outcome) in cfg.assume.items()
@@ -461,13 +469,11 @@ def block_paths(scope: Scope) -> dict[int, Paths]:
     if cached is not None:
         return cached  # type: ignore[return-value]
     cfg = scope.cfg
-    params = {p.name: p.index for p in scope.params if p.name not in scope.assigned}
+    params, flags, assigned = _subjects(scope)
     out: dict[int, Paths] = {}
     result: dict[int, Paths] = {}
     if params and cfg.assume:
         order = cfg.order()
-        flags = _flag_params(scope)
-        assigned = _assigned_attrs(scope, params)
         own = {
             b: _test_paths(test, outcome, params, scope.index, flags, assigned)
             for b, (test, outcome) in cfg.assume.items()
