@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -294,6 +295,32 @@ def test_grandchild_that_left_the_group_is_found_and_killed(
     assert result.payload["pgid"] == result.payload["grandchild"]  # really another group
     assert_gone(result.payload["grandchild"])
     assert any("left the process group" in note for note in result.notes)
+
+
+def test_runs_in_other_threads_are_not_taken_for_escapees(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--confirm`` runs programs side by side in threads. A child still between fork and exec
+    holds every pipe of the parent, the other runs' too; it must not be killed as their escapee.
+    The slow preexec widens that window from microseconds to a fifth of a second."""
+    real = sandbox._make_preexec
+
+    def slow(plan: object, channel: int) -> Callable[[], None]:
+        inner = real(plan, channel)  # type: ignore[arg-type]
+
+        def preexec() -> None:
+            inner()
+            time.sleep(0.2)
+
+        return preexec
+
+    monkeypatch.setattr(sandbox, "_make_preexec", slow)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda i: run_program(f"_aliaslint_report({i})"), range(12)))
+    assert [(r.status, r.reason, r.payload) for r in results] == [
+        ("ok", "exit status 0", i) for i in range(12)
+    ]
+    assert not any(os.path.exists(w) for w in runs.workdirs)
 
 
 def test_fork_loop_is_bounded_by_the_process_limit(run: Callable[..., SandboxResult]) -> None:

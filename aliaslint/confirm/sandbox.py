@@ -80,6 +80,15 @@ TRUNCATED_MARKER = "... [truncated]"
 
 NOBODY_FALLBACK = 65534
 
+_FORKING = threading.Lock()
+"""Held while a child is between fork and exec, and while a run looks for its escapees.
+
+Between fork and exec a new child still holds every descriptor of this process, the pipes of
+runs going on in other threads included; a run that scanned ``/proc`` for holders of its pipes
+then would take that child for an escapee and kill it (and reap it, so that its own run read
+"exit status 0"). After exec the child holds only its own run's descriptors.
+"""
+
 # Linux constants (linux/sched.h, linux/prctl.h, linux/capability.h).
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -755,16 +764,17 @@ def _kill_everything(pgid: int, objects: set[tuple[int, int]], uid: int | None) 
     """
     _killpg(pgid)
     escaped: list[int] = []
-    for _ in range(3):  # an escapee may have forked again before it died
-        found = [p for p in _escapees(pgid, objects, uid) if p not in escaped]
-        if not found:
-            break
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        escaped += found
+    with _FORKING:
+        for _ in range(3):  # an escapee may have forked again before it died
+            found = [p for p in _escapees(pgid, objects, uid) if p not in escaped]
+            if not found:
+                break
+            for pid in found:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            escaped += found
     deadline = time.monotonic() + CLEANUP_GRACE
     while True:
         _reap(pgid, escaped)
@@ -935,11 +945,12 @@ def run_program(source: str, *, timeout: float = 10.0, memory_mb: int = 1024,
 def _start(plan: _Plan, workdir: str, program: str, channel: int) -> subprocess.Popen[bytes]:
     """Start the child: isolated interpreter, own session, scrubbed environment, preexec limits."""
     argv = [sys.executable, "-I", "-B", "-X", "faulthandler", "-c", _PRELUDE, str(channel), program]
-    return subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        cwd=workdir, env=_child_env(workdir), start_new_session=True,
-        preexec_fn=_make_preexec(plan, channel), pass_fds=(channel,), close_fds=True,
-    )
+    with _FORKING:  # Popen returns once the child has exec'd (or failed to)
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=workdir, env=_child_env(workdir), start_new_session=True,
+            preexec_fn=_make_preexec(plan, channel), pass_fds=(channel,), close_fds=True,
+        )
 
 
 def _identity(fd: int) -> tuple[int, int]:
