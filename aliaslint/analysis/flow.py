@@ -76,6 +76,7 @@ from .state import (  # noqa: F401  (re-exported: rules and summaries import the
 )
 
 _BUILTIN_CONTAINERS = {"list": Kind.LIST, "dict": Kind.DICT}
+_CODE_CALLABLES = frozenset({"func", "bound", "partial", "class"})  # callables the code defines
 _ARRAY_ANNOTATIONS = ("ndarray", "NDArray")  # not ArrayLike: a list is array-like, and slicing it copies
 _MAX_VISITS_PER_BLOCK = 60
 _SHARES_MEMORY = ("numpy.may_share_memory", "numpy.shares_memory")
@@ -1027,8 +1028,13 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         finally:
             if compares:
                 self._beside.pop()
+        target = self.mod.imported(self.scope, qn) if qn is not None else None
+        # a function of the code called by its name: `out=` is then its own parameter, which its
+        # summary describes, not NumPy's output argument
+        callee = self.eval(func, st) if qn is None and isinstance(func, cst.Name) else None
+        own = target is not None or any(r.obj[0] in _CODE_CALLABLES for r in callee or ())
         for (kw, _, refs), a in zip(args, call.args, strict=True):
-            if kw == "out":
+            if kw == "out" and not own:
                 objs = [(r.obj, r.cond) for r in refs if not is_callable_obj(r.obj)]
                 for obj, _ in objs:
                     self.mod.kinds.setdefault(obj, Kind.ARRAY)  # only arrays take `out=`
@@ -1037,7 +1043,6 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                     self.eval(func, st)
                 return frozenset(r for r in refs if not is_callable_obj(r.obj))
         if qn is not None:
-            target = self.mod.imported(self.scope, qn)
             if target is not None:
                 return self._call_ref(Ref(target, Rel.SAME, NO_COND), call, args, st) or self._fresh(call, Kind.UNKNOWN)
             return self._call_qualified(qn, call, args, st)
@@ -1045,7 +1050,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self._drop_fields(st, (r.obj for _, _, refs in args for r in refs))
         if isinstance(func, cst.Attribute):
             return self._call_method(func, call, args, st)
-        callee = self.eval(func, st)
+        if callee is None:
+            callee = self.eval(func, st)
         out: set[Ref] = set()
         for r in callee:
             out |= self._call_ref(r, call, args, st)
