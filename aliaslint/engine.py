@@ -1,7 +1,8 @@
-"""Lint one source, one file, or many: parse, analyse, run the rules, sort the diagnostics.
+"""Lint one source, one file, or many: survey the files, group them into components, answer what
+the cache knows, check the rest (:mod:`.checker`, in worker processes when it pays), and fix.
 
 Nothing here prints; a file that cannot be read or parsed becomes one ALI900 diagnostic so that the
-run goes on with the other files.
+run goes on with the other files. Nothing here loads LibCST: a run the cache answers never does.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Sequence
 
-import libcst as cst
-
-from .analysis.project import ImportFacts, SourceModule, analyze_component, components, import_facts, module_name
+from .analysis.imports import ImportFacts, components, import_facts, module_name
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
 from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, unified_diff
-from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, RULES, UNUSED_NOQA_CODE, Rule
+from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, UNUSED_NOQA_CODE
 from .settings import Settings
-from .suppression import suppress
-from .rules.context import Positions, RuleContext
 
 
 DEFAULT_SETTINGS = Settings()
@@ -43,24 +40,6 @@ class SourceFile:
     source: bytes | str
     settings: Settings = DEFAULT_SETTINGS
     too_deep: bool = False  # CPython's parser refused its nesting: LibCST would take minutes and GBs
-
-
-def _parse(f: SourceFile) -> cst.Module | Diagnostic:
-    if f.too_deep:
-        return file_error(f.shown, "cannot parse file: nesting too deep")
-    try:
-        return cst.parse_module(f.source)
-    except cst.ParserSyntaxError as e:
-        return _syntax_error(f.source, f.shown, e)
-    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
-        return file_error(f.shown, f"cannot decode file: {_one_line(e)}")
-    except RecursionError:
-        return file_error(f.shown, "cannot parse file: nesting too deep")
-
-
-def _rules(f: SourceFile) -> list[Rule]:
-    enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
-    return [r for r in RULES if r.code in enabled and r.check is not None]
 
 
 def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None = None) -> list[list[Diagnostic]]:
@@ -175,6 +154,8 @@ _POOL_MIN_FILES = 16
 
 def _run_groups(groups: list[list[SourceFile]], pool: Executor | None) -> list[list[list[Diagnostic]]]:
     """Lint each component, in worker processes when there is enough to share; same order."""
+    from .checker import lint_group  # LibCST and the analysis load only when something is checked
+
     if pool is None or len(groups) < 2 or sum(len(g) for g in groups) < _POOL_MIN_FILES:
         return [lint_group(g) for g in groups]
     # the largest components first, so that one big component does not finish last alone
@@ -183,21 +164,6 @@ def _run_groups(groups: list[list[SourceFile]], pool: Executor | None) -> list[l
     for k, found in zip(order, pool.map(lint_group, [groups[k] for k in order], chunksize=1), strict=True):
         results[k] = found
     return results
-
-
-def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
-    """One component: parse, analyse, run the rules, apply per-file settings."""
-    out: list[list[Diagnostic]] = [[] for _ in files]
-    names = [module_name(f.path) for f in files]
-    parsed = [_parse(f) for f in files]
-    members = [i for i, p in enumerate(parsed) if isinstance(p, cst.Module) and _rules(files[i])]
-    modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
-    if modules:
-        for i, found in zip(members, _lint_component(files, modules, members), strict=True):
-            out[i] = found
-    for i, p in enumerate(parsed):
-        out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
-    return out
 
 
 def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], group: Iterable[int]) -> str:
@@ -222,47 +188,6 @@ def _imports(f: SourceFile, name: str, is_package: bool) -> ImportFacts | str | 
         return _TOO_DEEP
     except (SyntaxError, ValueError):
         return None
-
-
-def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], members: list[int]) -> list[list[Diagnostic]]:
-    """Run the analysis once for the component and every member's rules on it."""
-    try:
-        result = analyze_component(group)
-        found = []
-        positions = Positions()
-        for m, i in zip(group, members, strict=True):
-            others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o is not m]
-            ctx = RuleContext(files[i].shown, m.module, result, others, positions)
-            found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
-        return found
-    except RecursionError:
-        return [[file_error(files[i].shown, "cannot analyse file: nesting too deep")] for i in members]
-    except Exception as e:  # a bug in aliaslint must not stop the run over the other files
-        message = f"internal error while analysing this file ({type(e).__name__}: {_one_line(e)})"
-        return [[file_error(files[i].shown, message)] for i in members]
-
-
-def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:
-    """Per-file settings after the rules: noqa, unused noqa, and which fixes may be applied."""
-    enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
-    unused = UNUSED_NOQA_CODE in enabled
-    if not f.settings.ignore_noqa and (found or unused):
-        # the text as read, not `parsed.code`: generating code from the tree costs what parsing does
-        text = f.source if isinstance(f.source, str) else _text(f.source, parsed)
-        found = suppress(found, text, f.shown, unused)
-    fixable = f.settings.fixable_codes()
-    found = [d if d.fix is None or d.code in fixable else replace(d, fix=None) for d in found]
-    return sorted(found, key=Diagnostic.sort_key)
-
-
-def _text(raw: bytes, parsed: cst.Module) -> str:
-    try:
-        return decode(raw).text
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        try:
-            return parsed.code
-        except RecursionError:
-            return ""  # no noqa comment can be read: findings are kept
 
 
 def lint_source(source: bytes | str, path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
@@ -368,23 +293,6 @@ def _fix_group(files: list[SourceFile]) -> list[tuple[FileOutcome, bytes]]:
     return out
 
 
-def _syntax_error(source: bytes | str, path: str, e: cst.ParserSyntaxError) -> Diagnostic:
-    """One line for a file LibCST cannot parse, placed where CPython places it when it agrees.
-
-    LibCST's parser often points past the real error; CPython's message and position are the ones
-    users know from running their code.
-    """
-    try:
-        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as se:
-        if se.lineno:
-            return file_error(path, f"syntax error: {se.msg}", se.lineno, max(se.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    first = " ".join(str(e.message).split()) or "invalid syntax"
-    return file_error(path, f"syntax error: {first}", max(e.raw_line, 1), e.raw_column + 1)
-
-
-def _one_line(e: BaseException) -> str:
+def one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__

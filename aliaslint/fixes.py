@@ -18,7 +18,6 @@ import tokenize
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-import libcst as cst
 
 from .diagnostics import Diagnostic, Edit, Location
 
@@ -123,6 +122,8 @@ def fix_texts(texts: list[str], lint: Callable[[list[str]], list[list[Diagnostic
     caller's file (ALI002), as in one file. A file whose fix would not parse keeps its last good
     text and takes no further fixes; the others go on.
     """
+    import libcst as cst  # only a run that fixes needs it
+
     texts = list(texts)
     fixed = [0] * len(texts)
     failed: list[FixError | None] = [None] * len(texts)

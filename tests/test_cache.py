@@ -116,3 +116,25 @@ def test_worker_processes_give_the_single_process_output(tmp_path: Path) -> None
     pooled = run_cli(["--no-cache", "--jobs", "2", "--select", "ALL", "fixtures"], cwd=tmp_path)
     assert len(list((tmp_path / "fixtures").rglob("*.py"))) > 16  # enough files for the pool to start
     assert (pooled.exit_code, pooled.output) == (single.exit_code, single.output)
+
+
+def test_a_run_the_cache_answers_never_loads_libcst(tmp_path: Path) -> None:
+    """Importing LibCST and the analysis is a third of a warm run; only checking needs them."""
+    two_files(tmp_path)
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from aliaslint.cli import main\n"
+        "r = CliRunner().invoke(main, ['-q', '.'])\n"
+        "print(r.exit_code, 'libcst' in sys.modules, 'aliaslint.analysis.flow' in sys.modules)\n"
+        "print(r.output, end='')\n"
+    )
+
+    def run() -> list[str]:
+        out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+        return out.stdout.splitlines()
+
+    cold = run()
+    assert cold[0] == "1 True True" and ALI002_LINE in cold[1:]
+    warm = run()
+    assert warm == ["1 False False", *cold[1:]]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 
 import pytest
+
+from aliaslint.rules import RULES
 
 from conftest import reported, run_cli
 
@@ -162,6 +165,15 @@ def test_rule_docs(tmp_path):
     assert all(f"{code} `" in everything for code in ("ALI001", "ALI002", "ALI800"))
     bad = run_cli(["rule", "ALI123"], cwd=tmp_path)
     assert (bad.exit_code, bad.stderr) == (2, "aliaslint: error: unknown rule code `ALI123`\n")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_the_registry_reads_what_each_rule_module_defines(rule):
+    """The registry reads the rule modules' source instead of importing them (see aliaslint.rules)."""
+    module = importlib.import_module(f"aliaslint.rules.{rule.module}")
+    assert (rule.code, rule.name, rule.summary) == (module.CODE, module.NAME, module.SUMMARY)
+    assert rule.docs == (module.__doc__ or "").strip()
+    assert rule.check is getattr(module, "check", None)
 
 
 def test_stdin_filename_drives_config_per_file_ignores_and_excludes(tmp_path):

@@ -6,7 +6,8 @@ import ast
 import textwrap
 from pathlib import Path
 
-from aliaslint.analysis.project import ImportFacts, SourceModule, absolute_import, components, import_facts, module_name
+from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name
+from aliaslint.analysis.project import SourceModule
 
 from conftest import reported, run_cli
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from aliaslint.diagnostics import Diagnostic
-from aliaslint.engine import SourceFile, lint_group, lint_sources
+from aliaslint.checker import lint_group
+from aliaslint.engine import SourceFile, lint_sources
 
 from conftest import FIXTURES
 from test_project import MAIN, NUMDIFF, make

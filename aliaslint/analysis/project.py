@@ -4,27 +4,23 @@ passed to it from another are found together.
 Each file gets a dotted module name from its place among packages (folders with ``__init__.py``);
 the imports between the files (``from .util import num_grad``, ``import pkg.grad as g``) are
 resolved to the functions and classes they name, following re-exports. Files linked by such imports
-form a *component*; a component's scopes are numbered into one :class:`ModuleInfo` and go through
-one summary fixpoint, exactly as a single module would. Files that import nothing from each other
-stay alone, so a run over unrelated files costs what it did before.
+form a *component* (found by :mod:`.imports` without parsing); a component's scopes are numbered
+into one :class:`ModuleInfo` and go through one summary fixpoint, exactly as a single module would.
+Files that import nothing from each other stay alone, so a run over unrelated files costs what it
+did before.
 """
 
 from __future__ import annotations
 
-import ast
-import os
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import libcst as cst
 
-from .numpy_model import LIST_MUTATING_METHODS, MUTATING_FUNCTIONS, MUTATING_METHODS
+from .imports import MAX_REEXPORT_DEPTH, absolute_import, modelled_elsewhere
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .summaries import ModuleAnalysis, ModuleResult
 from .values import Obj
-
-_MAX_REEXPORT_DEPTH = 8
 
 
 @dataclass(eq=False)
@@ -36,33 +32,6 @@ class SourceModule:
     is_package: bool
     module: cst.Module
     info: ModuleInfo | None = field(default=None, repr=False)
-
-
-def module_name(path: str) -> tuple[str, bool]:
-    """The dotted name a file is imported under, from the ``__init__.py`` files above it."""
-    path = os.path.abspath(path)
-    folder, filename = os.path.split(path)
-    stem = filename.rsplit(".", 1)[0]
-    is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
-    while os.path.exists(os.path.join(folder, "__init__.py")):
-        folder, package = os.path.split(folder)
-        parts.insert(0, package)
-        if not package:
-            break
-    return ".".join(parts) or stem, is_package
-
-
-def absolute_import(importer: "SourceModule | _Named", target: str) -> str:
-    """``.util.num_grad`` imported in ``pkg.main`` is ``pkg.util.num_grad``."""
-    if not target.startswith("."):
-        return target
-    dots = len(target) - len(target.lstrip("."))
-    package = importer.name.split(".") if importer.is_package else importer.name.split(".")[:-1]
-    if dots > 1:
-        package = package[: len(package) - (dots - 1)] if dots - 1 <= len(package) else []
-    rest = target[dots:]
-    return ".".join([*package, rest] if rest else package)
 
 
 class Resolver:
@@ -92,7 +61,7 @@ class Resolver:
         return self._lookup(name, 0)
 
     def _lookup(self, name: str, depth: int) -> Obj | None:
-        if depth > _MAX_REEXPORT_DEPTH or "." not in name:
+        if depth > MAX_REEXPORT_DEPTH or "." not in name:
             return None
         owner, _, attr = name.rpartition(".")
         m = self.by_name.get(owner)
@@ -111,205 +80,10 @@ class Resolver:
         return None
 
 
-# Packages whose API the NumPy model (.numpy_model) describes: code outside them that calls into
-# them gets the model, never an analysis of their implementation, even when their sources are
-# part of the run (then a file's findings would depend on what else was linted with it, and every
-# file calling `np.unique` would be analysed together with NumPy's own sources).
-MODELLED_PACKAGES = frozenset({"numpy"})
-
-
-def modelled_elsewhere(importer: str, name: str) -> bool:
-    """Whether ``name`` belongs to a modelled package that ``importer`` is not part of."""
-    top = name.partition(".")[0]
-    return top in MODELLED_PACKAGES and importer.partition(".")[0] != top
-
 
 def _is_top_level(cls: ClassInfo, module: cst.Module) -> bool:
     return any(stmt is cls.node for stmt in module.body)
 
-
-def _absolute(importer: str, is_package: bool, module: str | None, level: int) -> str:
-    return absolute_import(_Named(importer, is_package), "." * level + (module or ""))
-
-
-@dataclass(frozen=True)
-class _Named:
-    name: str
-    is_package: bool
-
-
-@dataclass
-class ImportFacts:
-    """What one file offers to and asks of the others, from a cheap ``ast`` pass: the functions
-    and classes it defines at top level, what its module-level imports re-export, and every
-    qualified name its code may ask the :class:`Resolver` for (an imported name, or an attribute
-    chain on one such as ``g.num_grad`` for ``import pkg.grad as g``)."""
-
-    name: str
-    is_package: bool
-    defs: frozenset[str] = frozenset()
-    reexports: dict[str, str] = field(default_factory=dict)
-    queries: frozenset[str] = frozenset()
-    writes: bool = True  # some statement may change an array or list in place (see `_writes`)
-
-
-def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
-    defs: set[str] = {s.name for s in tree.body if isinstance(s, ast.ClassDef)}
-    reexports: dict[str, str] = {}
-    bound: dict[str, set[str]] = {}  # local name -> what it may denote, as written
-    defs |= _unnested_functions(tree)
-    module_level = _module_level(tree)
-    chains: list[tuple[str, str]] = []  # (root name, attribute chain) of every `a.b.c` in the code
-    writes = False
-    # one walk over the tree for imports, attribute chains and in-place writes: this pass runs over
-    # every file of a run before anything else can start
-    for node in ast.walk(tree):
-        t = type(node)
-        if t is ast.Attribute:
-            v = node.value  # type: ignore[attr-defined]
-            if type(v) is ast.Name:
-                chains.append((v.id, node.attr))  # type: ignore[attr-defined]
-            elif type(v) is ast.Attribute:
-                parts = [node.attr]  # type: ignore[attr-defined]
-                while type(v) is ast.Attribute:
-                    parts.append(v.attr)  # type: ignore[attr-defined]
-                    v = v.value  # type: ignore[attr-defined]
-                if type(v) is ast.Name:
-                    chains.append((v.id, ".".join(reversed(parts))))  # type: ignore[attr-defined]
-        elif t is ast.Import or t is ast.ImportFrom:
-            for local, full in _import_bindings(node):  # type: ignore[arg-type]
-                bound.setdefault(local, set()).add(full)
-                if id(node) in module_level:
-                    reexports[local] = full
-        elif not writes:
-            writes = _writes(node, t)
-    queries: set[str] = {full for fulls in bound.values() for full in fulls}
-    for root_name, rest in chains:
-        fulls = bound.get(root_name)
-        if fulls:
-            queries.update(f"{full}.{rest}" for full in fulls)
-    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries), writes)
-
-
-_WRITING_METHODS = MUTATING_METHODS | LIST_MUTATING_METHODS | {"shuffle", "at"}
-_WRITING_FUNCTIONS = frozenset(q.rpartition(".")[2] for q in MUTATING_FUNCTIONS)
-
-
-def _writes(node: ast.AST, t: type) -> bool:
-    """Whether the node is syntax the flow analysis takes for an in-place write: an augmented
-    assignment, a store into a subscript, ``out=``, a mutating method or NumPy function. Every
-    finding needs one; a file without any, which no other file of the run links to, has nothing
-    to report and is not parsed by LibCST."""
-    if t is ast.AugAssign:
-        return True
-    if t is ast.Subscript:
-        return type(node.ctx) is not ast.Load  # type: ignore[attr-defined]
-    if t is ast.Call:
-        if any(k.arg == "out" for k in node.keywords):  # type: ignore[attr-defined]
-            return True
-        f = node.func  # type: ignore[attr-defined]
-        name = f.attr if type(f) is ast.Attribute else f.id if type(f) is ast.Name else None
-        return name in _WRITING_FUNCTIONS or (type(f) is ast.Attribute and name in _WRITING_METHODS)
-    return False
-
-
-def _unnested_functions(tree: ast.Module) -> set[str]:
-    """Functions whose scope's parent is the module's (:mod:`.scopes` does not make classes scopes,
-    so methods of module-level classes count, as they do for :meth:`Resolver._lookup`)."""
-    out: set[str] = set()
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out.add(child.name)
-            elif not isinstance(child, ast.Lambda) and isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)):
-                stack.append(child)
-    return out
-
-
-def _module_level(tree: ast.Module) -> set[int]:
-    """The statements that run in the module's own scope (through if/try/with/for, not defs)."""
-    out: set[int] = set()
-    stack: list[ast.stmt] = list(tree.body)
-    while stack:
-        stmt = stack.pop()
-        out.add(id(stmt))
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            for child in getattr(stmt, field_name, ()):
-                stack.extend(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child])
-    return out
-
-
-def _import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
-    """(local name, qualified name) as :mod:`.scopes` records them for the flow analysis."""
-    if isinstance(node, ast.Import):
-        return [(a.asname, a.name) if a.asname else (a.name.split(".")[0],) * 2 for a in node.names]
-    module = "." * node.level + (node.module or "")
-    return [
-        (a.asname or a.name, f"{module}.{a.name}" if node.module else f"{module}{a.name}")
-        for a in node.names if a.name != "*"
-    ]
-
-
-def components(facts: Sequence[ImportFacts | None]) -> list[list[int]]:
-    """Groups of files (by index) to analyse together, in the files' order.
-
-    Two files are linked only where the flow analysis would resolve a name of one to a function or
-    class of the other: every file a resolution passes through (re-exports included) joins the
-    asking file. Importing a module whose names resolve to nothing in the run (``numpy`` from a
-    file of the run that re-exports with ``*``) links nothing, so unrelated files stay apart; nor
-    does a name of a modelled package (NumPy) asked from outside it.
-    """
-    counts = Counter(f.name for f in facts if f is not None)
-    index = {f.name: i for i, f in enumerate(facts) if f is not None and counts[f.name] == 1}
-    parent = list(range(len(facts)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, f in enumerate(facts):
-        if f is None:
-            continue
-        for query in f.queries:
-            name = absolute_import(f, query)  # type: ignore[arg-type]
-            if modelled_elsewhere(f.name, name):
-                continue
-            for j in _resolution_chain(facts, index, name):
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(facts)):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
-
-
-def _resolution_chain(facts: Sequence[ImportFacts | None], index: dict[str, int], name: str) -> list[int]:
-    """The files :meth:`Resolver._lookup` passes through to resolve ``name``; empty if it fails."""
-    chain: list[int] = []
-    for _ in range(_MAX_REEXPORT_DEPTH + 1):
-        if "." not in name:
-            return []
-        owner, _, attr = name.rpartition(".")
-        j = index.get(owner)
-        if j is None:
-            return []
-        f = facts[j]
-        assert f is not None
-        chain.append(j)
-        if attr in f.defs:
-            return chain
-        target = f.reexports.get(attr)
-        if target is None:
-            return []
-        name = absolute_import(f, target)  # type: ignore[arg-type]
-    return []
 
 
 def merge(modules: Sequence[SourceModule]) -> ModuleInfo:

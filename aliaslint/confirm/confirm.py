@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from ..diagnostics import Confirmation, Diagnostic, Edit, Related
-from ..analysis.project import module_name
+from ..analysis.imports import module_name
 from ..fixes import apply_edits
 from ..rules import FILE_ERROR_CODE, UNUSED_NOQA_CODE
 from .driver import CannotDrive, Plan, enclosing_function, plan, where

@@ -1,0 +1,114 @@
+"""One component, checked: parse its files with LibCST, analyse them together, run each file's
+rules on the result, then apply its noqa comments and fix settings.
+
+This is the only part of a lint that needs LibCST and the analysis; :mod:`.engine` imports it
+when some component is not answered by the cache.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import Sequence
+
+import libcst as cst
+
+from .analysis.project import SourceModule, analyze_component
+from .analysis.imports import module_name
+from .diagnostics import Diagnostic
+from .engine import SourceFile, file_error, one_line
+from .fixes import decode
+from .rules import RULES, UNUSED_NOQA_CODE, Rule
+from .rules.context import Positions, RuleContext
+from .suppression import suppress
+
+
+def _parse(f: SourceFile) -> cst.Module | Diagnostic:
+    if f.too_deep:
+        return file_error(f.shown, "cannot parse file: nesting too deep")
+    try:
+        return cst.parse_module(f.source)
+    except cst.ParserSyntaxError as e:
+        return _syntax_error(f.source, f.shown, e)
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
+        return file_error(f.shown, f"cannot decode file: {one_line(e)}")
+    except RecursionError:
+        return file_error(f.shown, "cannot parse file: nesting too deep")
+
+
+def _rules(f: SourceFile) -> list[Rule]:
+    enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
+    return [r for r in RULES if r.code in enabled and r.check is not None]
+
+
+def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
+    """One component: parse, analyse, run the rules, apply per-file settings."""
+    out: list[list[Diagnostic]] = [[] for _ in files]
+    names = [module_name(f.path) for f in files]
+    parsed = [_parse(f) for f in files]
+    members = [i for i, p in enumerate(parsed) if isinstance(p, cst.Module) and _rules(files[i])]
+    modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
+    if modules:
+        for i, found in zip(members, _lint_component(files, modules, members), strict=True):
+            out[i] = found
+    for i, p in enumerate(parsed):
+        out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
+    return out
+
+
+def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], members: list[int]) -> list[list[Diagnostic]]:
+    """Run the analysis once for the component and every member's rules on it."""
+    try:
+        result = analyze_component(group)
+        found = []
+        positions = Positions()
+        for m, i in zip(group, members, strict=True):
+            others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o is not m]
+            ctx = RuleContext(files[i].shown, m.module, result, others, positions)
+            found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
+        return found
+    except RecursionError:
+        return [[file_error(files[i].shown, "cannot analyse file: nesting too deep")] for i in members]
+    except Exception as e:  # a bug in aliaslint must not stop the run over the other files
+        message = f"internal error while analysing this file ({type(e).__name__}: {one_line(e)})"
+        return [[file_error(files[i].shown, message)] for i in members]
+
+
+def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:
+    """Per-file settings after the rules: noqa, unused noqa, and which fixes may be applied."""
+    enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
+    unused = UNUSED_NOQA_CODE in enabled
+    if not f.settings.ignore_noqa and (found or unused):
+        # the text as read, not `parsed.code`: generating code from the tree costs what parsing does
+        text = f.source if isinstance(f.source, str) else _text(f.source, parsed)
+        found = suppress(found, text, f.shown, unused)
+    fixable = f.settings.fixable_codes()
+    found = [d if d.fix is None or d.code in fixable else replace(d, fix=None) for d in found]
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+def _text(raw: bytes, parsed: cst.Module) -> str:
+    try:
+        return decode(raw).text
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        try:
+            return parsed.code
+        except RecursionError:
+            return ""  # no noqa comment can be read: findings are kept
+
+
+def _syntax_error(source: bytes | str, path: str, e: cst.ParserSyntaxError) -> Diagnostic:
+    """One line for a file LibCST cannot parse, placed where CPython places it when it agrees.
+
+    LibCST's parser often points past the real error; CPython's message and position are the ones
+    users know from running their code.
+    """
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as se:
+        if se.lineno:
+            return file_error(path, f"syntax error: {se.msg}", se.lineno, max(se.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first = " ".join(str(e.message).split()) or "invalid syntax"
+    return file_error(path, f"syntax error: {first}", max(e.raw_line, 1), e.raw_column + 1)
