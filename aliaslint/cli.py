@@ -225,6 +225,7 @@ def _paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
               help="Worker processes for linting and parallel --confirm runs (default: the available cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of earlier results.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              envvar="ALIASLINT_CACHE_DIR", show_envvar=True,
               help=f"Where results are cached (default: {DEFAULT_CACHE_DIR}/ at the project root).")
 @click.version_option(__version__, "-V", "--version", prog_name="aliaslint")
 def check(

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +15,7 @@ from click.testing import CliRunner
 from aliaslint.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPOSITORY = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"#\s*error:\s*(?P<body>.*)$")
 ENTRY = re.compile(r"(?P<code>ALI\d{3})\s+col\s+(?P<col>\d+)")
 FINDING = re.compile(r"^(?P<path>.+?):(?P<row>\d+):(?P<col>\d+): (?P<code>ALI\d{3}) ")
@@ -28,13 +33,23 @@ def run_cli(args: list[str], cwd: Path | None = None, stdin: bytes | None = None
     """Run the aliaslint command in-process, as a user would from ``cwd`` (with ``stdin`` piped in)."""
     runner = CliRunner()
     old = os.getcwd()
+    here = Path(cwd if cwd is not None else old).resolve()
+    env = {"ALIASLINT_CACHE_DIR": _scratch_cache()} if here.is_relative_to(REPOSITORY) else None
     try:
         if cwd is not None:
             os.chdir(cwd)
-        r = runner.invoke(main, args, input=stdin, catch_exceptions=False)
+        r = runner.invoke(main, args, input=stdin, env=env, catch_exceptions=False)
     finally:
         os.chdir(old)
     return Result(r.exit_code, r.stdout, r.stderr, r.stdout_bytes)
+
+
+@functools.cache
+def _scratch_cache() -> str:
+    """Where runs from inside the repository (on the fixtures) cache: never in the source tree."""
+    path = tempfile.mkdtemp(prefix="aliaslint-test-cache-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def expected_markers(path: Path) -> set[tuple[str, int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,12 @@ def test_no_cache_and_cache_dir(tmp_path: Path) -> None:
     elsewhere = tmp_path.parent / f"{tmp_path.name}-cache"
     r = run_cli(["-q", "--cache-dir", str(elsewhere), "."], cwd=tmp_path)
     assert r.output == cold.output
+    assert entries(elsewhere, "results") and not (tmp_path / ".aliaslint_cache").exists()
+    shutil.rmtree(elsewhere)
+    env = {**os.environ, "ALIASLINT_CACHE_DIR": str(elsewhere)}  # as ruff's RUFF_CACHE_DIR
+    p = subprocess.run([sys.executable, "-m", "aliaslint", "-q", "."], cwd=tmp_path, env=env,
+                       capture_output=True, text=True)
+    assert p.stdout == cold.output
     assert entries(elsewhere, "results") and not (tmp_path / ".aliaslint_cache").exists()
     shutil.rmtree(elsewhere)
 
