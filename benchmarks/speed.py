@@ -10,7 +10,6 @@ the same number of processes, with the ratios. It measures; it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shlex
 import subprocess

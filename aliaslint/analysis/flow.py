@@ -63,7 +63,6 @@ if TYPE_CHECKING:
     from .summaries import ModuleAnalysis
 
 from .state import (  # noqa: F401  (re-exported: rules and summaries import them from here)
-    NO_SIGNALS,
     Arg,
     ArgKey,
     Evidence,
