@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -86,7 +87,7 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             return found
     files, imports = _survey(files, names, digests, cache, pool)
     todo: list[tuple[list[int], str | None]] = []
-    for group in components(imports):
+    for group in _in_path_order(components(imports), files):
         if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
             continue
         k = _result_key(files, names, digests, group) if cache is not None else None
@@ -104,6 +105,13 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
     if cache is not None and run_key is not None:
         cache.put("results", run_key, out)
     return out
+
+
+def _in_path_order(groups: list[list[int]], files: Sequence[SourceFile]) -> list[list[int]]:
+    """Each component's files sorted by path. What the analysis concludes can depend on the order
+    in which it first visits a component's scopes (see docs/architecture.md, "Speed"), so that
+    order must not be the order of the paths on the command line."""
+    return [sorted(group, key=lambda i: (os.path.abspath(files[i].path), i)) for group in groups]
 
 
 def _survey(
@@ -245,7 +253,7 @@ def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list
     position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
     names = [module_name(f.path) for f in sources]
     sources, imports = _survey(sources, names, [content_digest(f.source) for f in sources], None)
-    for group in components(imports):
+    for group in _in_path_order(components(imports), sources):
         for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):
             f = sources[k]
             if write and outcome.fixed:

@@ -6,6 +6,9 @@ import ast
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from aliaslint import checker
 from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name
 from aliaslint.analysis.project import SourceModule
 
@@ -64,6 +67,26 @@ def test_the_two_file_user_story(tmp_path: Path) -> None:
     # Either file alone shows nothing: the bug needs both.
     assert run_cli(["numdiff.py"], cwd=tmp_path).output == "All checks passed!\n"
     assert run_cli(["main.py"], cwd=tmp_path).output == "All checks passed!\n"
+
+
+def test_a_component_is_analysed_in_path_order_whatever_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fixpoint's result can depend on the order it first visits scopes in, so the command line's
+    order of paths must not reach it."""
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
+    seen: list[list[str]] = []
+    real = checker.lint_group
+
+    def recording(files):  # type: ignore[no-untyped-def]
+        seen.append([Path(f.path).name for f in files])
+        return real(files)
+
+    monkeypatch.setattr(checker, "lint_group", recording)
+    forward = run_cli(["-q", "--no-cache", "main.py", "numdiff.py"], cwd=tmp_path)
+    backward = run_cli(["-q", "--no-cache", "numdiff.py", "main.py"], cwd=tmp_path)
+    assert seen == [["main.py", "numdiff.py"], ["main.py", "numdiff.py"]]
+    assert backward.output == forward.output and len(forward.output.splitlines()) == 3
 
 
 def test_related_locations_name_the_other_file(tmp_path: Path) -> None:
