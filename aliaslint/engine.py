@@ -2,7 +2,8 @@
 the cache knows, check the rest (:mod:`.checker`, in worker processes when it pays), and fix.
 
 Nothing here prints; a file that cannot be read or parsed becomes one ALI900 diagnostic so that the
-run goes on with the other files. Nothing here loads LibCST: a run the cache answers never does.
+run goes on with the other files. Only checking (:mod:`.checker`) and fixing load LibCST, so a run
+the cache answers never does.
 """
 
 from __future__ import annotations
