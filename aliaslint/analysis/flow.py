@@ -39,7 +39,7 @@ from .heap import CONTAINER_WRITERS, ELEMENT_METHODS, HeapMixin
 from .reads import ReadsMixin
 from .scopes import ClassInfo, Scope, dotted_name, target_names
 from .shapes import constructor_ndim, is_int_expr, random_ndim, reshape_ndim, shape_facts
-from .walk import children
+from .walk import children, is_expression
 from .values import (
     EMPTY,
     MUTABLE_KINDS,
@@ -527,7 +527,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 self.eval(d.decorator, st)
             for a in node.bases:
                 self.eval(a.value, st)
-            info = next(c for c in self.mod.info.classes if c.node is node)
+            info = self.mod.info.class_of(node)
             self._class_attributes(info.index, node, st)
             self._bind_name(node.name.value, frozenset({Ref(("class", info.index), Rel.SAME, NO_COND)}), st, None)
 
@@ -560,8 +560,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         if depth > 10:
             return EMPTY
         for base in cls.bases:
-            for other in self.mod.info.classes:
-                if other.name == base and other is not cls:
+            for other in self.mod.info.classes_named(base):
+                if other is not cls:
                     out = self._class_attr(other, name, self_obj, depth + 1)
                     if out:
                         return out
@@ -700,7 +700,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
     def _eval_children(self, node: cst.CSTNode, st: State) -> None:
         """Evaluate every expression under ``node`` (for its reads), without entering statements."""
         for child in _expression_children(node, self.mod.children):
-            if isinstance(child, cst.BaseExpression):
+            if is_expression(child):
                 self.eval(child, st)
             else:
                 self._eval_children(child, st)
@@ -1333,19 +1333,21 @@ _LEAVES = (
 
 def _expression_children(node: cst.CSTNode, cache: dict[cst.CSTNode, tuple[cst.CSTNode, ...]]) -> tuple[cst.CSTNode, ...]:
     """The children worth descending into; LibCST's ``children`` runs a visitor, so common shapes
-    are spelled out here and the rest is computed once per node."""
-    if isinstance(node, (cst.Arg, cst.Element, cst.StarredElement)):
-        return (node.value,)
-    if isinstance(node, cst.SubscriptElement):
-        return (node.slice,)
-    if isinstance(node, cst.Index):
-        return (node.value,)
-    if isinstance(node, cst.Slice):
-        return tuple(x for x in (node.lower, node.upper, node.step) if x is not None)
-    if isinstance(node, cst.UnaryOperation):
-        return (node.expression,)
-    if isinstance(node, cst.Comparison):
-        return (node.left, *(c.comparator for c in node.comparisons))
+    are spelled out here (by exact type: these classes have no subclasses) and the rest is computed
+    once per node."""
+    t = type(node)
+    if t is cst.Arg or t is cst.Element or t is cst.StarredElement:
+        return (node.value,)  # type: ignore[attr-defined]
+    if t is cst.SubscriptElement:
+        return (node.slice,)  # type: ignore[attr-defined]
+    if t is cst.Index:
+        return (node.value,)  # type: ignore[attr-defined]
+    if t is cst.Slice:
+        return tuple(x for x in (node.lower, node.upper, node.step) if x is not None)  # type: ignore[attr-defined]
+    if t is cst.UnaryOperation:
+        return (node.expression,)  # type: ignore[attr-defined]
+    if t is cst.Comparison:
+        return (node.left, *(c.comparator for c in node.comparisons))  # type: ignore[attr-defined]
     cached = cache.get(node)
     if cached is None:
         cached = tuple(c for c in children(node) if not isinstance(c, _LEAVES))

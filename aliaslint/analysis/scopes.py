@@ -65,7 +65,7 @@ class Scope:
 
     @property
     def is_module(self) -> bool:
-        return isinstance(self.node, cst.Module)
+        return type(self.node) is cst.Module  # not isinstance: LibCST's classes are slow ABCs to test
 
     @property
     def is_bound_method(self) -> bool:
@@ -105,9 +105,26 @@ class ModuleInfo:
     classes: list[ClassInfo]
     scope_of: dict[cst.CSTNode, Scope]
 
+    _named: dict[str, list[ClassInfo]] | None = field(default=None, init=False, repr=False)
+    _of_node: dict[int, ClassInfo] | None = field(default=None, init=False, repr=False)
+
     @property
     def module_scope(self) -> Scope:
         return self.scopes[0]
+
+    def classes_named(self, name: str) -> list[ClassInfo]:
+        """The classes called ``name``, in the order of :attr:`classes`. A merged component holds
+        thousands of classes, and bases are looked up on every method call through an instance."""
+        if self._named is None:
+            self._named = {}
+            for c in self.classes:
+                self._named.setdefault(c.name, []).append(c)
+        return self._named.get(name, [])
+
+    def class_of(self, node: cst.ClassDef) -> ClassInfo:
+        if self._of_node is None:
+            self._of_node = {id(c.node): c for c in self.classes}
+        return self._of_node[id(node)]
 
     def lookup_method(self, cls: ClassInfo, name: str, depth: int = 0) -> Scope | None:
         if name in cls.methods:
@@ -115,8 +132,8 @@ class ModuleInfo:
         if depth > 10:
             return None
         for base in cls.bases:
-            for other in self.classes:
-                if other.name == base and other is not cls:
+            for other in self.classes_named(base):
+                if other is not cls:
                     found = self.lookup_method(other, name, depth + 1)
                     if found is not None:
                         return found
