@@ -201,3 +201,23 @@ def test_numpy_from_outside_gets_the_model_even_with_numpy_sources_in_the_run(tm
     })
     r = run_cli(["-q", "--select", "ALI001", "main.py", "numpy"], cwd=tmp_path)
     assert reported(r.output) == {("ALI001", 9, 5)}, r.output
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_linting_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """The collector is off while a component is parsed and its trees are frozen while analysed
+    (checker.py); afterwards it is as before, nothing stays frozen, and the findings are the same."""
+    import gc
+
+    from aliaslint.engine import SourceFile
+
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
+    files = [SourceFile(str(p), p.name, p.read_bytes()) for p in sorted(tmp_path.glob("*.py"))]
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        found = checker.lint_group(files)
+        assert gc.isenabled() is enabled and gc.get_freeze_count() == 0
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert [[(d.code, d.location.row) for d in f] for f in found] == [[("ALI002", 7)], [("ALI001", 9), ("ALI001", 11)]]
