@@ -72,17 +72,20 @@ def _callable_param_call(latent: LatentFinding, scope: int) -> int | None:
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     manifest = set(stale_call_findings(ctx))
-    stores: dict[object, tuple[LatentFinding, int, int]] = {}
+    stores: dict[object, tuple[tuple[object, ...], LatentFinding, int, int]] = {}
     for scope, summary in ctx.result.summaries.items():
         for latent in summary.latent:
             j = _callable_param_call(latent, scope)
             if j is None or latent.origin in manifest or not ctx.owns(latent.origin[0]):
                 continue
-            key = (ctx.range(latent.read)[0], ctx.range(latent.mutation)[0])
+            # The first read, then the first write, then the first parameter: the message says no
+            # more than this key, so the choice never depends on the order of a set.
+            (read_in, *read), (write_in, *write) = ctx.locate(latent.read), ctx.locate(latent.mutation)
+            key = (*read, *write, j, read_in, write_in)
             best = stores.get(latent.origin)
-            if best is None or key < (ctx.range(best[0].read)[0], ctx.range(best[0].mutation)[0]):
-                stores[latent.origin] = (latent, scope, j)
-    for (store, value), (latent, scope, j) in stores.items():
+            if best is None or key < best[0]:
+                stores[latent.origin] = (key, latent, scope, j)
+    for (store, value), (_, latent, scope, j) in stores.items():
         assert isinstance(value, cst.Call)
         fn = ctx.scope_name(scope)
         param = next((p.name for p in ctx.result.info.scopes[scope].params if p.index == j), "the callable")
