@@ -51,3 +51,13 @@ def test_message_and_unsafe_fix(tmp_path):
         "argument in place at line 8 before the stored value is read at line 9; if `func` returns its argument or "
         "a view of it (`lambda x: x`, `x.T`, `np.asarray`), the stored value changes with the argument"
     )
+
+
+def test_a_finding_a_wrapper_inherits_is_told_in_the_helpers_terms():
+    """`descend` inherits `num_grad`'s latent findings with its own `objective` as the condition;
+    each store is still reported once, naming the helper that holds it and the helper's parameter."""
+    path = FIXTURES / "ali100" / "helper_called_by_a_wrapper.py"
+    r = run_cli(["-q", "--extend-select", "ALI100", path.name], cwd=path.parent)
+    lines = r.output.splitlines()
+    assert [line.split(" ALI100 ")[0] for line in lines] == [f"{path.name}:9:9:", f"{path.name}:11:9:"]
+    assert all("ALI100 `num_grad` stores `f(x)` uncopied" in line and "if `f` returns" in line for line in lines)

@@ -78,10 +78,11 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             j = _callable_param_call(latent, scope)
             if j is None or latent.origin in manifest or not ctx.owns(latent.origin[0]):
                 continue
-            # The first read, then the first write, then the first parameter: the message says no
-            # more than this key, so the choice never depends on the order of a set.
+            # The helper's own finding before one a caller inherited (it names the function that
+            # holds the store), then the first read, the first write, the first parameter: the
+            # message says no more than this key, so the choice never depends on a set's order.
             (read_in, *read), (write_in, *write) = ctx.locate(latent.read), ctx.locate(latent.mutation)
-            key = (*read, *write, j, read_in, write_in)
+            key = (bool(latent.chain), *read, *write, j, read_in, write_in)
             best = stores.get(latent.origin)
             if best is None or key < best[0]:
                 stores[latent.origin] = (key, latent, scope, j)
