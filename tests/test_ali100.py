@@ -61,3 +61,20 @@ def test_a_finding_a_wrapper_inherits_is_told_in_the_helpers_terms():
     lines = r.output.splitlines()
     assert [line.split(" ALI100 ")[0] for line in lines] == [f"{path.name}:9:9:", f"{path.name}:11:9:"]
     assert all("ALI100 `num_grad` stores `f(x)` uncopied" in line and "if `f` returns" in line for line in lines)
+
+
+def test_a_file_without_such_a_store_never_computes_positions(tmp_path, monkeypatch):
+    """Which file reports a latent finding is told by its scope: the files of a component that
+    report nothing pay nothing for LibCST's positions (on SciPy and scikit-learn linted together,
+    computing them for every file took gigabytes)."""
+    from aliaslint.rules import context
+
+    helper = (FIXTURES / "ali100" / "central_difference.py").read_text()
+    (tmp_path / "numdiff.py").write_text(helper)
+    (tmp_path / "user.py").write_text("from numdiff import num_grad\n\nAXIS = 0\n\n\ndef slope(f, x):\n    return num_grad(f, x)[AXIS]\n")
+    located: list[int] = []
+    real = context._positions_of
+    monkeypatch.setattr(context, "_positions_of", lambda module: located.append(len(module.body)) or real(module))
+    r = run_cli(["-q", "--no-cache", "--extend-select", "ALI100", "numdiff.py", "user.py"], cwd=tmp_path)
+    assert [line.split(" ALI100 ")[0] for line in r.output.splitlines()] == ["numdiff.py:9:9:", "numdiff.py:11:9:"]
+    assert located == [2]  # numdiff.py alone (two statements; user.py has three)

@@ -5,7 +5,9 @@ in-place changes of the array it passes (off by default).
 Finds a function that calls a callable parameter on an array parameter, stores the result without
 a copy (`fp = f(x)`), then changes the array in place (`x[i] = old - h`) before reading the stored
 result. It is reported at the store even when no call in the linted code passes an aliasing
-callable: this is the latent form of ALI001, for libraries whose callers are not in view.
+callable: this is the latent form of ALI001, for libraries whose callers are not in view. A
+wrapper that passes its own callable on (`def descend(objective, x0): ... num_grad(objective, x)`)
+inherits the finding, but it is reported once, in the helper's terms (`num_grad` stores `f(x)`).
 
 It is off by default; enable it with `--select ALI100` or `extend-select = ["ALI100"]`.
 
@@ -76,7 +78,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for scope, summary in ctx.result.summaries.items():
         for latent in summary.latent:
             j = _callable_param_call(latent, scope)
-            if j is None or latent.origin in manifest or not ctx.owns(latent.origin[0]):
+            if j is None or latent.origin in manifest or not ctx.owns_scope(latent.scope):
                 continue
             # The helper's own finding before one a caller inherited (it names the function that
             # holds the store), then the first read, the first write, the first parameter: the
