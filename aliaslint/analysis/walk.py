@@ -7,6 +7,7 @@ which costs more than parsing. Reading the dataclass fields directly is several 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Iterator
 
 import libcst as cst
@@ -46,36 +47,30 @@ def _fields(t: type) -> tuple[str, ...]:
 
 
 _NODE, _PUNCTUATION, _SEQUENCE, _OTHER = range(4)
-_SORTS: dict[type, int] = {}
 
 
+# Decided once per type: LibCST's node classes are abstract base classes, so `isinstance` against
+# them is slow where it fails, millions of times a run.
+@functools.cache
 def _sort(t: type) -> int:
-    """What a field's value is, decided once per type: LibCST's node classes are abstract base
-    classes, so ``isinstance`` against them is slow where it fails, millions of times a run."""
-    found = _SORTS.get(t)
-    if found is None:
-        if issubclass(t, (cst.BaseParenthesizableWhitespace, cst.Comma)):
-            found = _PUNCTUATION
-        elif issubclass(t, cst.CSTNode):
-            found = _NODE
-        elif issubclass(t, (tuple, list)):
-            found = _SEQUENCE
-        else:
-            found = _OTHER
-        _SORTS[t] = found
-    return found
+    """What a field's value is: a node, whitespace or punctuation, a sequence, or anything else."""
+    if issubclass(t, (cst.BaseParenthesizableWhitespace, cst.Comma)):
+        return _PUNCTUATION
+    if issubclass(t, cst.CSTNode):
+        return _NODE
+    if issubclass(t, (tuple, list)):
+        return _SEQUENCE
+    return _OTHER
 
 
-_EXPRESSIONS: dict[type, bool] = {}
+@functools.cache
+def _is_expression_type(t: type) -> bool:
+    return issubclass(t, cst.BaseExpression)
 
 
 def is_expression(node: object) -> bool:
     """``isinstance(node, cst.BaseExpression)``, by type."""
-    t = type(node)
-    found = _EXPRESSIONS.get(t)
-    if found is None:
-        found = _EXPRESSIONS[t] = issubclass(t, cst.BaseExpression)
-    return found
+    return _is_expression_type(type(node))
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
