@@ -17,6 +17,7 @@ import libcst as cst
 
 from .analysis.project import SourceModule, analyze_component
 from .analysis.imports import module_name
+from .cst_parsing import parse_module
 from .diagnostics import Diagnostic
 from .engine import SourceFile, file_error, one_line
 from .fixes import decode
@@ -29,7 +30,7 @@ def _parse(f: SourceFile) -> cst.Module | Diagnostic:
     if f.too_deep:
         return file_error(f.shown, "cannot parse file: nesting too deep")
     try:
-        return cst.parse_module(f.source)
+        return parse_module(f.source)
     except cst.ParserSyntaxError as e:
         return _syntax_error(f.source, f.shown, e)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:

@@ -1,0 +1,64 @@
+"""Parsing without LibCST's per-node checks gives LibCST's trees, and leaves the checks on after."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from aliaslint import cst_parsing
+from aliaslint.cst_parsing import checks_can_be_skipped, parse_module
+
+from conftest import FIXTURES
+
+ROOT = Path(__file__).parent.parent
+SOURCES = sorted(FIXTURES.rglob("*.py")) + sorted((ROOT / "aliaslint").rglob("*.py"))
+
+
+def test_the_installed_libcst_lets_the_checks_be_skipped() -> None:
+    # If this fails, a new LibCST does more when a node is made than `_validate`: parsing is
+    # still correct (it keeps the checks), only slower, and `cst_parsing` needs a look.
+    assert checks_can_be_skipped()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_trees_are_libcsts_own(path: Path) -> None:
+    source = path.read_bytes()
+    tree = parse_module(source)
+    assert tree.deep_equals(cst.parse_module(source))
+    assert tree.bytes == source
+
+
+def test_no_node_is_checked_while_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(cst.Name, "_validate", lambda self: calls.append(self.value))
+    cst.parse_module("x = y\n")
+    assert calls == ["x", "y"]
+    calls.clear()
+    parse_module("x = y\n")
+    assert calls == []
+
+
+@pytest.mark.parametrize("source", ["x = y\n", "x = (\n"])
+def test_nodes_made_after_a_parse_are_checked(source: str) -> None:
+    try:
+        parse_module(source)
+    except cst.ParserSyntaxError:
+        pass
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Call(cst.Name("f"), args=[cst.Arg(cst.Name("a"), keyword=cst.Name("k")), cst.Arg(cst.Name("b"))])
+
+
+def test_a_node_class_of_its_own_make_turns_the_shortcut_off() -> None:
+    class Checked(cst.Name):
+        def __post_init__(self) -> None:
+            pass
+
+    assert not cst_parsing.checks_can_be_skipped.__wrapped__()
+    del Checked
+    gc.collect()
+    assert cst_parsing.checks_can_be_skipped.__wrapped__()
