@@ -109,9 +109,9 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
 
 
 def _in_path_order(groups: list[list[int]], files: Sequence[SourceFile]) -> list[list[int]]:
-    """Each component's files sorted by path. What the analysis concludes can depend on the order
-    in which it first visits a component's scopes (see docs/architecture.md, "Speed"), so that
-    order must not be the order of the paths on the command line."""
+    """Each component's files sorted by path. What the analysis concludes does not depend on the
+    order in which it first visits a component's scopes, but how many visits it takes does (see
+    docs/architecture.md, "Speed"): one order, whatever the command line's, keeps that the same."""
     return [sorted(group, key=lambda i: (os.path.abspath(files[i].path), i)) for group in groups]
 
 

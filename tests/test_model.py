@@ -12,6 +12,7 @@ from aliaslint.analysis.cfg import build_function_cfg
 from aliaslint.analysis.flow import ScopeAnalysis
 from aliaslint.analysis.scopes import collect_scopes
 from aliaslint.analysis.summaries import ModuleAnalysis, analyze_module
+from aliaslint.analysis.tables import Readers, SharedTable
 from aliaslint.analysis.values import Rel
 
 
@@ -648,3 +649,41 @@ def test_summary_returns_parameter_only_where_the_copy_switch_is_off():
     assert summary.returned(returned, 1, {1: frozenset({"notnone", "falsy"})})
     assert not summary.returned(returned, 1, {1: frozenset({"notnone", "truthy"})})
     assert not summary.returned(returned, 1, {1: frozenset({UNSEEN_SWITCH})})
+
+
+def test_a_shared_table_wakes_the_scopes_that_read_a_key_when_its_value_changes() -> None:
+    readers = Readers()
+    table = SharedTable(readers)
+    readers.start(3)
+    assert table.get("k") is None and "j" not in table  # a miss is a read too
+    assert readers.finish() == set()
+    readers.start(5)
+    table.setdefault("k", 1)
+    table["k"] = 1  # the same value: no one to wake
+    table.setdefault("k", 2)  # already there: nothing changes
+    table["other"] = 7  # read by no one
+    assert readers.finish() == {3} and table["k"] == 1
+    readers.start(5)
+    table["j"] = 2
+    assert readers.finish() == {3}
+    assert table.get("new") is None  # read outside any scope's analysis: noted nowhere
+    table["new"] = 4
+    assert readers.woken == set()
+
+
+def test_a_scope_is_woken_by_its_own_write_only_to_a_key_it_found_missing() -> None:
+    readers = Readers()
+    table = SharedTable(readers)
+    table["there"] = 1
+    readers.start(7)
+    assert table["there"] == 1
+    table["there"] = 2  # seen as it is made: one visit writing a key twice must not wake itself
+    assert readers.finish() == set()
+    readers.start(7)
+    assert table.get("late") is None
+    table["late"] = 1  # read earlier in the same visit while it was missing: read it again
+    assert readers.finish() == {7}
+    readers.start(7)
+    assert table["late"] == 1
+    table["late"] = 2
+    assert readers.finish() == set()

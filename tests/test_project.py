@@ -72,8 +72,8 @@ def test_the_two_file_user_story(tmp_path: Path) -> None:
 def test_a_component_is_analysed_in_path_order_whatever_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The fixpoint's result can depend on the order it first visits scopes in, so the command line's
-    order of paths must not reach it."""
+    """How much work the fixpoint does depends on the order it first visits scopes in, so the
+    command line's order of paths must not reach it."""
     make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
     seen: list[list[str]] = []
     real = checker.lint_group
@@ -87,6 +87,44 @@ def test_a_component_is_analysed_in_path_order_whatever_the_command_line(
     backward = run_cli(["-q", "--no-cache", "numdiff.py", "main.py"], cwd=tmp_path)
     assert seen == [["main.py", "numdiff.py"], ["main.py", "numdiff.py"]]
     assert backward.output == forward.output and len(forward.output.splitlines()) == 3
+
+
+PROBLEM = """\
+def identity(x):
+    return x
+
+
+class Problem:
+    objective = staticmethod(identity)
+"""
+
+SOLVER = NUMDIFF + """
+
+from .{problem} import Problem
+
+
+def gradient(x):
+    p = Problem()
+    return num_grad(p.objective, x)
+"""
+
+
+@pytest.mark.parametrize("problem", ["aproblem", "zproblem"])
+def test_what_a_file_concludes_does_not_depend_on_the_names_of_the_files_it_imports(
+    tmp_path: Path, problem: str,
+) -> None:
+    """`gradient` reads the class attribute before `Problem`'s file is analysed when that file's
+    path sorts after its own: the attribute must wake it when it appears."""
+    make(tmp_path, {"pkg/__init__.py": "", f"pkg/{problem}.py": PROBLEM, "pkg/solver.py": SOLVER.format(problem=problem)})
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert sorted(r.output.splitlines(), key=lambda line: "problem" not in line) == [
+        f"pkg/{problem}.py:2:12: ALI002 `identity` returns its argument `x` itself, not a copy; the result stored at "
+        "pkg/solver.py:9 goes stale when the argument is modified in place",
+        "pkg/solver.py:9:9: ALI001 result of `f(x)` aliases `x`, which is modified in place at line 10 before this "
+        "value is read at line 13; `f` is `identity` (passed at line 22), which returns its argument",
+        "pkg/solver.py:11:9: ALI001 result of `f(x)` aliases `x`, which is modified in place at line 12 before this "
+        "value is read at line 13; `f` is `identity` (passed at line 22), which returns its argument",
+    ]
 
 
 def test_related_locations_name_the_other_file(tmp_path: Path) -> None:

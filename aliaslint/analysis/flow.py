@@ -844,10 +844,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 self._literals.setdefault(e, []).append((key, el.value, every))
         out = self._fresh(e, kind)
         if held:
-            for r in out:
-                mine = self.mod.members.setdefault(r.obj, {})
+            for r in out:  # a new table, not the old one changed, so that its readers are woken
+                mine = dict(self.mod.members.get(r.obj) or {})
                 for key, refs in held.items():
                     mine[key] = mine.get(key, EMPTY) | refs
+                self.mod.members[r.obj] = mine
         return out
 
     def _members(self, refs: Refs, key: object = None) -> Refs:

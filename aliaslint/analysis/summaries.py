@@ -3,7 +3,8 @@
 A summary says what calling a function does, in terms of its own parameters: which parameters (or
 persistent buffers) it returns, which objects it writes into, and which of its reads of stale values
 depend on what the caller passes (latent findings). Summaries are recomputed round by round until no
-summary and no module binding changes; the last round's manifest findings are the result.
+summary, no module binding and no fact of a shared table (:mod:`.tables`) that a scope read
+changes; the last round's manifest findings are the result.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import libcst as cst
 from .flow import Arg, Evidence, FlowFinding, LatentFinding, Origin, ScopeAnalysis
 from .guards import NO_CONSTS, CallConsts, Guard, Paths, admits, bind_consts
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
+from .tables import Readers, SharedTable
 from .values import (
     EMPTY,
     MUTABLE_KINDS,
@@ -101,24 +103,29 @@ class ModuleAnalysis:
     info: ModuleInfo
     summaries: dict[int, Summary] = field(default_factory=dict)
     bindings: dict[int, dict[str, Refs]] = field(default_factory=dict)
-    kinds: dict[Obj, Kind] = field(default_factory=dict)
-    ndims: dict[Obj, int] = field(default_factory=dict)  # at least this many dimensions (only >= 2 kept)
+    # Facts that scopes write for one another wake their readers when they change (see .tables):
+    _readers: Readers = field(default_factory=Readers)
+    kinds: dict[Obj, Kind] = field(init=False)
+    ndims: dict[Obj, int] = field(init=False)  # at least this many dimensions (only >= 2 kept)
     callee_of: dict[cst.Call, int] = field(default_factory=dict)  # calls that write through a summary
     stored: dict[Origin, tuple[frozenset[Obj], bool]] = field(default_factory=dict)  # what each store stored
-    instance_class: dict[Obj, ClassInfo] = field(default_factory=dict)
+    instance_class: dict[Obj, ClassInfo] = field(init=False)
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
     children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
     resolver: "Resolver | None" = None  # imports between the files of one run (see .project)
     # Callables the code shows inside containers and classes, and as parameter defaults:
-    members: dict[Obj, dict[object, Refs]] = field(default_factory=dict)  # container literal -> key -> callables
-    class_attrs: dict[tuple[int, str], tuple[Refs, bool]] = field(default_factory=dict)  # -> (callables, static)
-    defaults: dict[tuple[int, int], Refs] = field(default_factory=dict)  # (function, param) -> callables
+    members: dict[Obj, dict[object, Refs]] = field(init=False)  # container literal -> key -> callables
+    class_attrs: dict[tuple[int, str], tuple[Refs, bool]] = field(init=False)  # -> (callables, static)
+    defaults: dict[tuple[int, int], Refs] = field(init=False)  # (function, param) -> callables
     node_guard: dict[cst.CSTNode, Guard] = field(default_factory=dict)  # guarded stores and writes (.guards)
     node_paths: dict[cst.CSTNode, Paths] = field(default_factory=dict)  # ... whose ways say more (.guards)
     link_conds: dict[tuple[Origin, Obj], set[Cond]] = field(default_factory=dict)  # a name's store -> its conditions
-    _current: int | None = None
     _summary_readers: dict[int, set[int]] = field(default_factory=dict)
     _binding_readers: dict[int, set[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("kinds", "ndims", "instance_class", "members", "class_attrs", "defaults"):
+            setattr(self, name, SharedTable(self._readers))
 
     def imported(self, scope: Scope, qualified: str) -> Obj | None:
         """The function or class of another file of the run that an imported name denotes."""
@@ -137,13 +144,13 @@ class ModuleAnalysis:
 
     def summary(self, index: int) -> Summary | None:
         """A function's summary, remembering that the scope being analysed depends on it."""
-        if self._current is not None:
-            self._summary_readers.setdefault(index, set()).add(self._current)
+        if self._readers.current is not None:
+            self._summary_readers.setdefault(index, set()).add(self._readers.current)
         return self.summaries.get(index)
 
     def scope_bindings(self, index: int) -> dict[str, Refs]:
-        if self._current is not None:
-            self._binding_readers.setdefault(index, set()).add(self._current)
+        if self._readers.current is not None:
+            self._binding_readers.setdefault(index, set()).add(self._readers.current)
         return self.bindings.get(index, {})
 
     def run(self) -> ModuleResult:
@@ -159,10 +166,10 @@ class ModuleAnalysis:
             runs[index] = runs.get(index, 0) + 1
             if runs[index] > MAX_ROUNDS:
                 continue  # a safety net for pathological recursion between summaries
-            self._current = index
+            self._readers.start(index)
             analysis = ScopeAnalysis(self, scopes[index])
             analysis.run()
-            self._current = None
+            woken = self._readers.finish()  # for what this visit changed in the shared tables
             findings[index] = frozenset(analysis.findings)
             summary = Summary(
                 frozenset(analysis.returns),
@@ -173,7 +180,6 @@ class ModuleAnalysis:
                 frozenset(analysis.return_guards),
                 frozenset(analysis.mutate_guards),
             )
-            woken: set[int] = set()
             if self.summaries.get(index) != summary:
                 self.summaries[index] = summary
                 woken |= self._summary_readers.get(index, set())

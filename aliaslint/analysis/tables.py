@@ -1,0 +1,112 @@
+"""Tables that the scopes of a module fill for one another, and who read what in them.
+
+The analysis of one scope writes facts that other scopes read: what kind of object an allocation
+makes, which class an instance belongs to, the callables a container literal or a class attribute
+holds, a parameter's callable default. A scope that read a fact before its writer ran (a call in
+`main.py` to a class defined in `problem.py`, visited later) must be analysed again when the fact
+appears or changes, or what the analysis concludes would depend on the order it visits scopes in
+(and so on the files' names). Summaries and module bindings have always woken their readers
+(:class:`.summaries.ModuleAnalysis`); these tables do the same, key by key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Hashable
+
+
+@dataclass
+class Readers:
+    """Which scope is being analysed, and the scopes a change since it started has woken.
+
+    A scope is not woken by what it changes itself, as it sees its writes as it makes them (and
+    may write one key more than once in a visit, as when two callees' results meet at one call),
+    with one exception: a key it read while it was missing and then wrote, as when a branch that
+    runs later in the visit finds out what kind of object a name holds. Keys are never removed, so
+    that happens once per key.
+    """
+
+    current: int | None = None
+    woken: set[int] = field(default_factory=set)
+    missed: set[tuple[int, Hashable]] = field(default_factory=set)  # (table, key) read while missing
+
+    def start(self, index: int) -> None:
+        self.current = index
+        self.woken = set()
+        self.missed = set()
+
+    def finish(self) -> set[int]:
+        """The scopes to analyse again for what the visit that ends changed."""
+        woken = self.woken
+        self.current = None
+        self.woken = set()
+        self.missed = set()
+        return woken
+
+
+_MISSING = object()
+
+
+class SharedTable(dict):  # type: ignore[type-arg]
+    """A dict whose reads, while a scope is analysed, make that scope a reader of the key, and
+    whose writes that change a key's value wake the key's readers.
+
+    Values are never changed in place: a writer puts a new value, so that the change is seen.
+    A key's readers are kept for the whole run, as a summary's are.
+    """
+
+    __slots__ = ("_readers", "_read_by")
+
+    def __init__(self, readers: Readers) -> None:
+        super().__init__()
+        self._readers = readers
+        self._read_by: dict[Hashable, set[int]] = {}
+
+    def _note(self, key: Hashable) -> None:
+        readers = self._readers
+        current = readers.current
+        if current is not None:
+            by = self._read_by.get(key)
+            if by is None:
+                self._read_by[key] = {current}
+            else:
+                by.add(current)
+            if not dict.__contains__(self, key):
+                readers.missed.add((id(self), key))
+
+    def _changed(self, key: Hashable, added: bool) -> None:
+        by = self._read_by.get(key)
+        if by:
+            readers = self._readers
+            current = readers.current
+            if current in by and not (added and (id(self), key) in readers.missed):
+                readers.woken |= by - {current}
+            else:
+                readers.woken |= by
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        self._note(key)
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key: Hashable) -> Any:
+        self._note(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)  # type: ignore[arg-type]
+        return dict.__contains__(self, key)
+
+    def __setitem__(self, key: Hashable, value: Any) -> None:
+        old = dict.get(self, key, _MISSING)
+        if old != value:
+            dict.__setitem__(self, key, value)
+            self._changed(key, old is _MISSING)
+
+    def setdefault(self, key: Hashable, default: Any = None) -> Any:
+        found = dict.get(self, key, _MISSING)
+        if found is _MISSING:
+            dict.__setitem__(self, key, default)
+            self._changed(key, True)  # before the writer is noted: it reads back what it wrote
+            found = default
+        self._note(key)
+        return found
