@@ -127,6 +127,22 @@ def test_what_a_file_concludes_does_not_depend_on_the_names_of_the_files_it_impo
     ]
 
 
+def test_a_base_class_is_found_in_the_subclass_own_file_first(tmp_path: Path) -> None:
+    """Two files of one component define a `Model`; `Fit`'s base is the one beside it, wherever the
+    other file's path sorts."""
+    model = "class Model:\n    def model(self, x):\n        return x{copy}\n"
+    fit = NUMDIFF + "\n\n{model}\n\nclass Fit(Model):\n    def grad(self, x):\n        return num_grad(self.model, x)\n"
+    make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": model.format(copy="") + "\n\nfrom .b import Fit\n",
+        "pkg/b.py": fit.format(model=model.format(copy=".copy()")),
+    })
+    assert run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output == ""
+    make(tmp_path, {"pkg/b.py": fit.format(model=model.format(copy=""))})
+    assert reported(run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output) == {
+        ("ALI001", 9, 9), ("ALI001", 11, 9), ("ALI002", 19, 16)}
+
+
 def test_related_locations_name_the_other_file(tmp_path: Path) -> None:
     import json
 

@@ -1,6 +1,7 @@
 """The work aliaslint skips changes nothing: linking only files whose names resolve into each other,
 leaving unparsed a lone file without any in-place write, and spreading components over worker
-processes give exactly the diagnostics of analysing every file of the run as one component."""
+processes give exactly the diagnostics of analysing every file of the run as one component, and so
+does the order of a component's files."""
 
 from __future__ import annotations
 
@@ -46,3 +47,7 @@ def test_linking_and_skipping_change_nothing(files: list[SourceFile], expected: 
 
 def test_worker_processes_change_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:
     assert lint_sources(files, jobs=2) == expected
+
+
+def test_the_order_of_a_components_files_changes_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:
+    assert lint_group(files[::-1])[::-1] == expected

@@ -560,7 +560,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         if depth > 10:
             return EMPTY
         for base in cls.bases:
-            for other in self.mod.info.classes_named(base):
+            for other in self.mod.info.bases_of(cls, base):
                 if other is not cls:
                     out = self._class_attr(other, name, self_obj, depth + 1)
                     if out:

@@ -30,6 +30,7 @@ class ClassInfo:
     node: cst.ClassDef
     bases: list[str]
     methods: dict[str, "Scope"] = field(default_factory=dict)
+    home: "Scope | None" = field(default=None, compare=False, repr=False)  # its file's module scope
 
 
 @dataclass(eq=False)
@@ -121,6 +122,14 @@ class ModuleInfo:
                 self._named.setdefault(c.name, []).append(c)
         return self._named.get(name, [])
 
+    def bases_of(self, cls: ClassInfo, base: str) -> list[ClassInfo]:
+        """The classes a base name of ``cls`` may denote: one defined in the same file first, as
+        Python finds it there, then the others in the component's order."""
+        found = self.classes_named(base)
+        if len(found) > 1:
+            found = [c for c in found if c.home is cls.home] + [c for c in found if c.home is not cls.home]
+        return found
+
     def class_of(self, node: cst.ClassDef) -> ClassInfo:
         if self._of_node is None:
             self._of_node = {id(c.node): c for c in self.classes}
@@ -132,7 +141,7 @@ class ModuleInfo:
         if depth > 10:
             return None
         for base in cls.bases:
-            for other in self.classes_named(base):
+            for other in self.bases_of(cls, base):
                 if other is not cls:
                     found = self.lookup_method(other, name, depth + 1)
                     if found is not None:
@@ -251,7 +260,8 @@ class _Collector(Walker):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._bind([node.name.value])
         bases = [dotted_name(a.value) or "" for a in node.bases]
-        info = ClassInfo(len(self.classes), node.name.value, node, [b.rsplit(".", 1)[-1] for b in bases])
+        info = ClassInfo(len(self.classes), node.name.value, node, [b.rsplit(".", 1)[-1] for b in bases],
+                         home=self.scopes[0])
         self.classes.append(info)
         self.class_stack.append(info)
 
