@@ -3,8 +3,8 @@
 Every LibCST node checks its own fields when it is made (`CSTNode.__post_init__` calls
 `_validate`): that a `Name` is an identifier, that a call's positional arguments come before its
 keywords, and so on. That is a guard for code that builds nodes by hand. A tree from LibCST's
-parser has been checked by its grammar already, and the checks were about a third of the time of
-`libcst.parse_module` over SciPy (LibCST's own source notes the cost at `__post_init__`). So
+parser has been checked by its grammar already, and the checks were about a tenth of the time of
+`libcst.parse_module` over `scipy/optimize` (LibCST's own source notes the cost at `__post_init__`). So
 :func:`parse_module` turns them off while the parser runs and on again after, and nodes made
 anywhere else (by a fix, or a caller of LibCST in the same process) are still checked.
 

@@ -52,7 +52,9 @@ class SharedTable(dict):  # type: ignore[type-arg]
     whose writes that change a key's value wake the key's readers.
 
     Values are never changed in place: a writer puts a new value, so that the change is seen.
-    A key's readers are kept for the whole run, as a summary's are.
+    A key's readers are kept for the whole run, as a summary's are: most keys have one, kept as
+    a bare scope index (a set for each of the hundreds of thousands of keys of a big component
+    took tens of megabytes).
     """
 
     __slots__ = ("_readers", "_read_by")
@@ -60,7 +62,7 @@ class SharedTable(dict):  # type: ignore[type-arg]
     def __init__(self, readers: Readers) -> None:
         super().__init__()
         self._readers = readers
-        self._read_by: dict[Hashable, set[int]] = {}
+        self._read_by: dict[Hashable, int | set[int]] = {}
 
     def _note(self, key: Hashable) -> None:
         readers = self._readers
@@ -68,21 +70,25 @@ class SharedTable(dict):  # type: ignore[type-arg]
         if current is not None:
             by = self._read_by.get(key)
             if by is None:
-                self._read_by[key] = {current}
+                self._read_by[key] = current
+            elif type(by) is int:
+                if by != current:
+                    self._read_by[key] = {by, current}
             else:
-                by.add(current)
+                by.add(current)  # type: ignore[union-attr]
             if not dict.__contains__(self, key):
                 readers.missed.add((id(self), key))
 
     def _changed(self, key: Hashable, added: bool) -> None:
-        by = self._read_by.get(key)
-        if by:
+        found = self._read_by.get(key)
+        if found is not None:
+            by = {found} if type(found) is int else found
             readers = self._readers
             current = readers.current
             if current in by and not (added and (id(self), key) in readers.missed):
-                readers.woken |= by - {current}
+                readers.woken |= by - {current}  # type: ignore[operator]
             else:
-                readers.woken |= by
+                readers.woken |= by  # type: ignore[arg-type]
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         self._note(key)
