@@ -53,7 +53,7 @@ def test_nodes_made_after_a_parse_are_checked(source: str) -> None:
         cst.Call(cst.Name("f"), args=[cst.Arg(cst.Name("a"), keyword=cst.Name("k")), cst.Arg(cst.Name("b"))])
 
 
-def test_a_node_class_of_its_own_make_turns_the_shortcut_off() -> None:
+def test_a_node_class_with_a_post_init_of_its_own_turns_the_shortcut_off() -> None:
     class Checked(cst.Name):
         def __post_init__(self) -> None:
             pass

@@ -687,3 +687,12 @@ def test_a_scope_is_woken_by_its_own_write_only_to_a_key_it_found_missing() -> N
     assert table["late"] == 1
     table["late"] = 2
     assert readers.finish() == set()
+
+
+def test_a_shared_table_reads_as_a_dict() -> None:
+    table = SharedTable(Readers())
+    table["a"] = 1
+    assert table["a"] == 1 and table.get("a") == 1 and table.get("b", 2) == 2 and "a" in table
+    with pytest.raises(KeyError):
+        table["b"]
+    assert table.setdefault("b", 3) == 3 and table.setdefault("b", 4) == 3 and dict(table) == {"a": 1, "b": 3}

@@ -64,7 +64,7 @@ class SharedTable(dict):  # type: ignore[type-arg]
         self._readers = readers
         self._read_by: dict[Hashable, int | set[int]] = {}
 
-    def _note(self, key: Hashable) -> None:
+    def _note(self, key: Hashable, present: bool) -> None:
         readers = self._readers
         current = readers.current
         if current is not None:
@@ -76,7 +76,7 @@ class SharedTable(dict):  # type: ignore[type-arg]
                     self._read_by[key] = {by, current}
             else:
                 by.add(current)  # type: ignore[union-attr]
-            if not dict.__contains__(self, key):
+            if not present:
                 readers.missed.add((id(self), key))
 
     def _changed(self, key: Hashable, added: bool) -> None:
@@ -91,16 +91,21 @@ class SharedTable(dict):  # type: ignore[type-arg]
                 readers.woken |= by  # type: ignore[arg-type]
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        self._note(key)
-        return dict.get(self, key, default)
+        found = dict.get(self, key, _MISSING)
+        self._note(key, found is not _MISSING)
+        return default if found is _MISSING else found
 
     def __getitem__(self, key: Hashable) -> Any:
-        self._note(key)
-        return dict.__getitem__(self, key)
+        found = dict.get(self, key, _MISSING)
+        self._note(key, found is not _MISSING)
+        if found is _MISSING:
+            raise KeyError(key)
+        return found
 
     def __contains__(self, key: object) -> bool:
-        self._note(key)  # type: ignore[arg-type]
-        return dict.__contains__(self, key)
+        present = dict.__contains__(self, key)
+        self._note(key, present)  # type: ignore[arg-type]
+        return present
 
     def __setitem__(self, key: Hashable, value: Any) -> None:
         old = dict.get(self, key, _MISSING)
@@ -114,5 +119,5 @@ class SharedTable(dict):  # type: ignore[type-arg]
             dict.__setitem__(self, key, default)
             self._changed(key, True)  # before the writer is noted: it reads back what it wrote
             found = default
-        self._note(key)
+        self._note(key, True)
         return found
