@@ -101,10 +101,11 @@ class ModuleResult:
 @dataclass
 class ModuleAnalysis:
     info: ModuleInfo
-    summaries: dict[int, Summary] = field(default_factory=dict)
-    bindings: dict[int, dict[str, Refs]] = field(default_factory=dict)
-    # Facts that scopes write for one another wake their readers when they change (see .tables):
+    # What scopes write for one another wakes its readers when it changes (see .tables): the
+    # summaries, each scope's bindings (what nested scopes see), and the facts below.
     _readers: Readers = field(default_factory=Readers)
+    summaries: dict[int, Summary] = field(init=False)
+    bindings: dict[int, dict[str, Refs]] = field(init=False)
     kinds: dict[Obj, Kind] = field(init=False)
     ndims: dict[Obj, int] = field(init=False)  # at least this many dimensions (only >= 2 kept)
     callee_of: dict[cst.Call, int] = field(default_factory=dict)  # calls that write through a summary
@@ -120,11 +121,9 @@ class ModuleAnalysis:
     node_guard: dict[cst.CSTNode, Guard] = field(default_factory=dict)  # guarded stores and writes (.guards)
     node_paths: dict[cst.CSTNode, Paths] = field(default_factory=dict)  # ... whose ways say more (.guards)
     link_conds: dict[tuple[Origin, Obj], set[Cond]] = field(default_factory=dict)  # a name's store -> its conditions
-    _summary_readers: dict[int, set[int]] = field(default_factory=dict)
-    _binding_readers: dict[int, set[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("kinds", "ndims", "instance_class", "members", "class_attrs", "defaults"):
+        for name in ("summaries", "bindings", "kinds", "ndims", "instance_class", "members", "class_attrs", "defaults"):
             setattr(self, name, SharedTable(self._readers))
 
     def imported(self, scope: Scope, qualified: str) -> Obj | None:
@@ -144,13 +143,9 @@ class ModuleAnalysis:
 
     def summary(self, index: int) -> Summary | None:
         """A function's summary, remembering that the scope being analysed depends on it."""
-        if self._readers.current is not None:
-            self._summary_readers.setdefault(index, set()).add(self._readers.current)
         return self.summaries.get(index)
 
     def scope_bindings(self, index: int) -> dict[str, Refs]:
-        if self._readers.current is not None:
-            self._binding_readers.setdefault(index, set()).add(self._readers.current)
         return self.bindings.get(index, {})
 
     def run(self) -> ModuleResult:
@@ -180,12 +175,11 @@ class ModuleAnalysis:
                 frozenset(analysis.return_guards),
                 frozenset(analysis.mutate_guards),
             )
-            if self.summaries.get(index) != summary:
-                self.summaries[index] = summary
-                woken |= self._summary_readers.get(index, set())
-            if self.bindings.get(index) != analysis.bindings:
-                self.bindings[index] = analysis.bindings
-                woken |= self._binding_readers.get(index, set())
+            # written outside the visit, so a scope that read its own summary (a recursive
+            # function) is woken by its change too
+            self.summaries[index] = summary
+            self.bindings[index] = analysis.bindings
+            woken |= self._readers.finish()
             for w in sorted(woken - queued):
                 queued.add(w)
                 queue.append(w)

@@ -5,8 +5,9 @@ makes, which class an instance belongs to, the callables a container literal or 
 holds, a parameter's callable default. A scope that read a fact before its writer ran (a call in
 `main.py` to a class defined in `problem.py`, visited later) must be analysed again when the fact
 appears or changes, or what the analysis concludes would depend on the order it visits scopes in
-(and so on the files' names). Summaries and module bindings have always woken their readers
-(:class:`.summaries.ModuleAnalysis`); these tables do the same, key by key.
+(and so on the files' names). So every such table wakes its readers when a key's value changes,
+key by key: these facts, and the functions' summaries and each scope's bindings too
+(:class:`.summaries.ModuleAnalysis`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class SharedTable(dict):  # type: ignore[type-arg]
     whose writes that change a key's value wake the key's readers.
 
     Values are never changed in place: a writer puts a new value, so that the change is seen.
-    A key's readers are kept for the whole run, as a summary's are: most keys have one, kept as
+    A key's readers are kept for the whole run: most keys have one, kept as
     a bare scope index (a set for each of the hundreds of thousands of keys of a big component
     took tens of megabytes).
     """
