@@ -153,6 +153,19 @@ def test_related_locations_name_the_other_file(tmp_path: Path) -> None:
                        "location": {"row": 10, "column": 7}, "end_location": {"row": 10, "column": 42}}]
 
 
+def test_an_objective_with_several_returns_is_shown_by_its_first(tmp_path: Path) -> None:
+    """The analysis keeps a function's return sites unordered; the message shows the first."""
+    import json
+
+    lin = "def lin(x, k=0):\n" + "".join(f"    if k == {k}:\n        return x\n" for k in range(6)) + "    return x\n"
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")
+                    .replace("def lin(x):\n    return x\n", lin)})
+    for _ in range(4):  # each run lays the trees out anew in memory, where their sets take their order
+        found = json.loads(run_cli(["--output-format", "json", "--select", "ALI001", "--no-cache", "."], cwd=tmp_path).output)
+        returns = [r["location"] for f in found for r in f["related"] if r["message"] == "`lin` returns this"]
+        assert returns == [{"row": 8, "column": 16}] * 2
+
+
 PACKAGE_FORMS = {
     "relative": ({"pkg/__init__.py": "", "pkg/util.py": NUMDIFF,
                   "pkg/main.py": MAIN.format(imports="from .util import num_grad", call="num_grad")}, "pkg/util.py"),

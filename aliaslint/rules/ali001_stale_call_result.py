@@ -124,7 +124,8 @@ def message(ctx: RuleContext, finding: FlowFinding, ev: Evidence) -> str:
     else:
         who = f"`{fn}`"
     if ev.kind == "buffer":
-        buf = ctx.code(ev.returns[0]) if ev.returns else "its output buffer"
+        first = ctx.first_return(ev)
+        buf = ctx.code(first) if first is not None else "its output buffer"
         return (
             f"result of `{call_text}` is a persistent buffer that the call at line {mut} overwrites "
             f"before this value is read at line {read}; {who} returns `{buf}`, which it writes into"
@@ -182,7 +183,8 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         ]
         if ev.passed_at is not None:
             related.append(ctx.related(f"`{ctx.scope_name(ev.scope)}` passed here", ev.passed_at))
-        for ret in ev.returns[:1]:
+        ret = ctx.first_return(ev)
+        if ret is not None:
             related.append(ctx.related(f"`{ctx.scope_name(ev.scope)}` returns this", ret))
         fix = copy_fix(ctx, f.origin[1], applicability(ctx, f, ev))
         yield Diagnostic(CODE, NAME, message(ctx, f, ev), ctx.path, start, end, tuple(related), fix)

@@ -52,7 +52,7 @@ SUMMARY = "function returns its argument or a view of it, and a caller keeps the
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    stores: dict[object, tuple[tuple[bool, str, int], str, str, Rel, str | None]] = {}
+    stores: dict[object, tuple[tuple[object, ...], str, str, Rel, str | None]] = {}
     for (store, _value), findings in stale_call_findings(ctx).items():
         if not any(ev.kind == "alias" and ctx.owns_scope(ev.scope) for f in findings for ev in ctx.evidence_of(f)):
             continue  # none of the aliasing functions is in this file: no position needed
@@ -62,10 +62,13 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             for ev in ctx.evidence_for(f):
                 if ev.kind != "alias" or not ctx.owns_scope(ev.scope):
                     continue
+                # the first store, then the first evidence: a return that hands back several
+                # parameters (`return f(b, c, a)`) names the same one on every run
+                chosen = (*key, ctx.evidence_key(ev))
                 for ret in ev.returns:
                     prev = stores.get(ret)
-                    if ctx.owns(ret) and (prev is None or key < prev[0]):
-                        stores[ret] = (key, ctx.where(store), ctx.scope_name(ev.scope), ev.rel, ev.returned)
+                    if ctx.owns(ret) and (prev is None or chosen < prev[0]):
+                        stores[ret] = (chosen, ctx.where(store), ctx.scope_name(ev.scope), ev.rel, ev.returned)
     for ret, (_key, where, fn, rel, returned) in stores.items():
         arg = f"`{returned}`" if returned else "its argument"
         what = {Rel.SAME: f"its argument {arg} itself", Rel.VIEW: f"a view of its argument {arg}"}.get(

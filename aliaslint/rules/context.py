@@ -137,9 +137,15 @@ class RuleContext:
         return sorted(self.evidence_of(finding), key=self.evidence_key)
 
     def evidence_key(self, e: Evidence) -> tuple:  # type: ignore[type-arg]
-        """Aliases before buffers, the surest relation first, then by place in the code, so that
-        the same evidence is shown on every run."""
-        return (e.kind != "alias", e.rel, e.scope, self.position(e.passed_at), tuple(self.position(r) for r in e.returns))
+        """Aliases before buffers, the surest relation first, then by place in the code, then by
+        the argument and the parameter named, so that the same evidence is shown on every run."""
+        return (e.kind != "alias", e.rel, e.scope, self.position(e.passed_at), tuple(sorted(self.position(r) for r in e.returns)),
+                str(e.arg), e.returned or "")
+
+    def first_return(self, e: Evidence) -> cst.CSTNode | None:
+        """The first in the code of the aliasing function's returns (the analysis keeps them in
+        no particular order)."""
+        return min(e.returns, key=self.position) if e.returns else None
 
     def position(self, node: cst.CSTNode | None) -> tuple[str, Location]:
         """A node's place, for ordering nodes of any file of the component."""
