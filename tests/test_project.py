@@ -143,6 +143,24 @@ def test_a_base_class_is_found_in_the_subclass_own_file_first(tmp_path: Path) ->
         ("ALI001", 9, 9), ("ALI001", 11, 9), ("ALI002", 19, 16)}
 
 
+@pytest.mark.parametrize("imports, base", [("from .b import Model", "Model"), ("from . import b", "b.Model")])
+def test_a_base_class_is_the_one_its_import_names(tmp_path: Path, imports: str, base: str) -> None:
+    """`a.py` and `b.py` both define a `Model`; `Fit` imports `b`'s, and `a` sorts first. Only
+    `b`'s `Model` decides, whether it copies or not."""
+    model = "class Model:\n    def model(self, x):\n        return x{copy}\n"
+    fit = f"{imports}\n\n" + NUMDIFF + f"\n\nclass Fit({base}):\n    def grad(self, x):\n        return num_grad(self.model, x)\n"
+    make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": model.format(copy="") + "\n\nfrom .c import Fit\n",
+        "pkg/b.py": model.format(copy=".copy()"),
+        "pkg/c.py": fit,
+    })
+    assert run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output == ""
+    make(tmp_path, {"pkg/b.py": model.format(copy="")})
+    assert reported(run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output) == {
+        ("ALI001", 11, 9), ("ALI001", 13, 9), ("ALI002", 3, 16)}
+
+
 def test_related_locations_name_the_other_file(tmp_path: Path) -> None:
     import json
 

@@ -559,12 +559,10 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             return frozenset(Ref(("bound", r.obj[1], self_obj), r.rel, r.cond) for r in refs if r.obj[0] == "func")
         if depth > 10:
             return EMPTY
-        for base in cls.bases:
-            for other in self.mod.info.bases_of(cls, base):
-                if other is not cls:
-                    out = self._class_attr(other, name, self_obj, depth + 1)
-                    if out:
-                        return out
+        for other in self.mod.info.base_classes(cls):
+            out = self._class_attr(other, name, self_obj, depth + 1)
+            if out:
+                return out
         return EMPTY
 
     def _eval_defaults(self, params: cst.Parameters, st: State, scope: Scope) -> None:

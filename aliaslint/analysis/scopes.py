@@ -8,6 +8,7 @@ which class a method belongs to, and what each import binds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import libcst as cst
 
@@ -28,9 +29,10 @@ class ClassInfo:
     index: int
     name: str
     node: cst.ClassDef
-    bases: list[str]
+    bases: list[str]  # as written: `Base`, `base.Base`
     methods: dict[str, "Scope"] = field(default_factory=dict)
     home: "Scope | None" = field(default=None, compare=False, repr=False)  # its file's module scope
+    where: "Scope | None" = field(default=None, compare=False, repr=False)  # the scope it is defined in
 
 
 @dataclass(eq=False)
@@ -107,6 +109,9 @@ class ModuleInfo:
     scope_of: dict[cst.CSTNode, Scope]
 
     _named: dict[str, list[ClassInfo]] | None = field(default=None, init=False, repr=False)
+    _bases: dict[int, list[ClassInfo]] | None = field(default=None, init=False, repr=False)
+    # the function or class of another file an imported name denotes (set by the analysis)
+    resolve: "Callable[[Scope, str], object] | None" = field(default=None, init=False, repr=False)
     _of_node: dict[int, ClassInfo] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -122,13 +127,39 @@ class ModuleInfo:
                 self._named.setdefault(c.name, []).append(c)
         return self._named.get(name, [])
 
-    def bases_of(self, cls: ClassInfo, base: str) -> list[ClassInfo]:
-        """The classes a base name of ``cls`` may denote: one defined in the same file first, as
-        Python finds it there, then the others in the component's order."""
-        found = self.classes_named(base)
-        if len(found) > 1:
-            found = [c for c in found if c.home is cls.home] + [c for c in found if c.home is not cls.home]
+    def base_classes(self, cls: ClassInfo) -> list[ClassInfo]:
+        """The classes ``cls``'s bases denote, in order: a class of that name in the same file, as
+        Python finds it there, else the class an import of the name resolves to (``resolve``, the
+        component's imports). A base found nowhere (a star import, a library's class) is none.
+
+        Looking bases up through imports rather than by name among all the component's classes
+        keeps what a file concludes within the files it reaches, which re-analysing one changed
+        file with only those files relies on (see docs/architecture.md, "Speed")."""
+        if self._bases is None:
+            self._bases = {}
+        found = self._bases.get(cls.index)
+        if found is None:
+            found = self._bases[cls.index] = [c for b in cls.bases for c in self._base(cls, b) if c is not cls]
         return found
+
+    def _base(self, cls: ClassInfo, written: str) -> list[ClassInfo]:
+        head, _, rest = written.partition(".")
+        if not head:
+            return []
+        if not rest:
+            local = [c for c in self.classes_named(head) if c.home is cls.home]
+            if local:
+                return local
+        s = cls.where
+        while s is not None:
+            if head in s.imports:
+                full = s.imports[head]
+                target = self.resolve(s, f"{full}.{rest}" if rest else full) if self.resolve is not None else None
+                return [self.classes[target[1]]] if target is not None and target[0] == "class" else []  # type: ignore[index]
+            if head in s.locals:
+                return []
+            s = s.parent
+        return []
 
     def class_of(self, node: cst.ClassDef) -> ClassInfo:
         if self._of_node is None:
@@ -140,12 +171,10 @@ class ModuleInfo:
             return cls.methods[name]
         if depth > 10:
             return None
-        for base in cls.bases:
-            for other in self.bases_of(cls, base):
-                if other is not cls:
-                    found = self.lookup_method(other, name, depth + 1)
-                    if found is not None:
-                        return found
+        for other in self.base_classes(cls):
+            found = self.lookup_method(other, name, depth + 1)
+            if found is not None:
+                return found
         return None
 
 
@@ -260,8 +289,7 @@ class _Collector(Walker):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._bind([node.name.value])
         bases = [dotted_name(a.value) or "" for a in node.bases]
-        info = ClassInfo(len(self.classes), node.name.value, node, [b.rsplit(".", 1)[-1] for b in bases],
-                         home=self.scopes[0])
+        info = ClassInfo(len(self.classes), node.name.value, node, bases, home=self.scopes[0], where=self.cur)
         self.classes.append(info)
         self.class_stack.append(info)
 

@@ -125,6 +125,8 @@ class ModuleAnalysis:
     def __post_init__(self) -> None:
         for name in ("summaries", "bindings", "kinds", "ndims", "instance_class", "members", "class_attrs", "defaults"):
             setattr(self, name, SharedTable(self._readers))
+        if self.resolver is not None:
+            self.info.resolve = self.resolver.target
 
     def imported(self, scope: Scope, qualified: str) -> Obj | None:
         """The function or class of another file of the run that an imported name denotes."""
