@@ -1,6 +1,6 @@
 """Results kept between runs, so that re-linting unchanged code costs a hash and a read.
 
-Two kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
+Three kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
 its content:
 
 - ``imports``: what a file imports, keyed by its content and module name, so that a warm run
@@ -9,7 +9,11 @@ its content:
   it, by the aliaslint version and by a digest of aliaslint's own code. A change to any file of a
   component (a helper imported by the caller) gives the whole component a new key. The whole run's
   diagnostics are kept the same way, keyed over all its files, so a run in which nothing changed
-  is one read, without even the ``imports`` pass.
+  is one read, without even the ``imports`` pass;
+- ``latest``: a component's last diagnostics with its files' content digests, keyed by their paths
+  and settings but not their contents, and which files no other reads settled nothing that another
+  file reports: when only such a file changed, it is checked with the files it reads and the
+  others' diagnostics are taken from here (see ``engine._Task``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

@@ -10,12 +10,12 @@ from __future__ import annotations
 import ast
 import gc
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Sequence
 
 import libcst as cst
 
-from .analysis.project import SourceModule, analyze_component
+from .analysis.project import SourceModule, analyze_component, settles_elsewhere
 from .analysis.imports import module_name
 from .cst_parsing import parse_module
 from .diagnostics import Diagnostic
@@ -44,21 +44,47 @@ def _rules(f: SourceFile) -> list[Rule]:
     return [r for r in RULES if r.code in enabled and r.check is not None]
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A component's diagnostics (one list per file; empty for a file not reported), and which of
+    the files asked about (``sinks``) settled nothing that another file reports."""
+
+    diagnostics: list[list[Diagnostic]]
+    alone: frozenset[int] = frozenset()
+
+
 def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
     """One component: parse, analyse, run the rules, apply per-file settings."""
+    return check_group(files).diagnostics
+
+
+def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None, sinks: Sequence[int] = ()) -> Checked:
+    """Analyse files together and run the rules of those in ``report`` (all by default).
+
+    For each of ``sinks`` (files no other file of the component reads, see
+    :func:`.analysis.imports.sinks`), also say whether its analysis stayed within its own file
+    (:func:`.analysis.project.settles_elsewhere`): the engine re-analyses such a file, when it
+    alone changes, with only the files it reads.
+    """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
+    shown = range(len(files)) if report is None else report
+    alone: set[int] = set()
     with _trees_out_of_collection() as trees_made:
         parsed = [_parse(f) for f in files]
         trees_made()
         members = [i for i, p in enumerate(parsed) if isinstance(p, cst.Module) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
+        alone = {i for i in sinks if i not in members}  # a file not analysed settles nothing
         if modules:
-            for i, found in zip(members, _lint_component(files, modules, members), strict=True):
-                out[i] = found
-        for i, p in enumerate(parsed):
+            found, settled_here = _lint_component(files, modules, members, set(shown), sinks)
+            for i, diags in zip(members, found, strict=True):
+                out[i] = diags
+            alone |= settled_here
+        for i in shown:
+            p = parsed[i]
             out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
-    return out
+    return Checked(out, frozenset(alone))
 
 
 @contextmanager
@@ -88,22 +114,31 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
             gc.enable()
 
 
-def _lint_component(files: Sequence[SourceFile], group: list[SourceModule], members: list[int]) -> list[list[Diagnostic]]:
-    """Run the analysis once for the component and every member's rules on it."""
+def _lint_component(
+    files: Sequence[SourceFile], group: list[SourceModule], members: list[int], shown: set[int], sinks: Sequence[int],
+) -> tuple[list[list[Diagnostic]], set[int]]:
+    """Run the analysis once for the component and the rules of its members in ``shown``; and
+    which ``sinks`` stay within their file. When an error stops the analysis, every shown member
+    gets an ALI900 diagnostic instead, and no sink is known to stay within its file."""
     try:
         result = analyze_component(group)
         found = []
         positions = Positions()
         for m, i in zip(group, members, strict=True):
+            if i not in shown:
+                found.append([])
+                continue
             others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o is not m]
             ctx = RuleContext(files[i].shown, m.module, result, others, positions)
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
-        return found
+        scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)}  # type: ignore[union-attr]
+        return found, {i for i in sinks if i in scopes and not settles_elsewhere(result, scopes[i])}
     except RecursionError:
-        return [[file_error(files[i].shown, "cannot analyse file: nesting too deep")] for i in members]
+        message = "cannot analyse file: nesting too deep"
     except Exception as e:  # a bug in aliaslint must not stop the run over the other files
         message = f"internal error while analysing this file ({type(e).__name__}: {one_line(e)})"
-        return [[file_error(files[i].shown, message)] for i in members]
+    failed = [[file_error(files[i].shown, message)] if i in shown else [] for i in members]
+    return failed, set()  # whether a sink stayed within its file is not known
 
 
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:

@@ -13,10 +13,10 @@ import gc
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Iterator, Sequence
 
-from .analysis.imports import ImportFacts, components, import_facts, module_name
+from .analysis.imports import ImportFacts, components, cone, import_facts, module_name, resolution_edges, sinks
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
@@ -87,8 +87,9 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
         if isinstance(found, list) and len(found) == len(files):
             return found
     files, imports = _survey(files, names, digests, cache, pool)
-    todo: list[tuple[list[int], str | None]] = []
-    for group in _in_path_order(components(imports), files):
+    edges = resolution_edges(imports)
+    todo: list[_Task] = []
+    for group in _in_path_order(components(imports, edges), files):
         if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
             continue
         k = _result_key(files, names, digests, group) if cache is not None else None
@@ -97,15 +98,92 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             for i, diags in zip(group, found, strict=True):
                 out[i] = diags
         else:
-            todo.append((group, k))
-    for (group, k), found in zip(todo, _run_groups([[files[i] for i in group] for group, _ in todo], pool), strict=True):
-        for i, diags in zip(group, found, strict=True):
+            task = _Task(group, k)
+            if cache is not None and len(group) >= _CONE_MIN_FILES:
+                task.latest_key = _latest_key(files, names, group)
+                task.sinks = sinks(group, edges)
+                task.one_changed(cache.get("latest", task.latest_key), digests, edges)
+            todo.append(task)
+    done = _run_groups([t.work(files) for t in todo], pool)
+    again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
+    for t in again:  # the changed file settles something another file reports: the whole component
+        t.cone = t.sink = t.previous = None
+    for t, checked in zip(again, _run_groups([t.work(files) for t in again], pool), strict=True):
+        t.finish(checked, digests)
+    for t in todo:
+        assert t.results is not None
+        for i, diags in zip(t.group, t.results, strict=True):
             out[i] = diags
-        if cache is not None and k is not None:
-            cache.put("results", k, found)
+        if cache is not None and t.key is not None:
+            cache.put("results", t.key, t.results)
+        if cache is not None and t.latest_key is not None and t.latest is not None:
+            cache.put("latest", t.latest_key, t.latest)
     if cache is not None and run_key is not None:
         cache.put("results", run_key, out)
     return out
+
+
+# A component of fewer files has no sink whose cone is much smaller than itself.
+_CONE_MIN_FILES = 3
+
+
+@dataclass
+class _Task:
+    """One component to check: in whole, or, when only one of its files changed since the last
+    run and no other file reads that one (a *sink*), only that file with the files it reads (its
+    *cone*), the others' diagnostics taken from the last run.
+
+    That is exact only if the changed file settles nothing another file reports, before and after
+    the change (:func:`.analysis.project.settles_elsewhere`): the last run's entry (``latest``)
+    records which sinks did not, and the cone's check says whether the new version does; if it
+    does, the whole component is checked.
+    """
+
+    group: list[int]
+    key: str | None
+    latest_key: str | None = None
+    sinks: list[int] = field(default_factory=list)
+    sink: int | None = None  # the one changed file, checked with its cone
+    cone: list[int] | None = None
+    previous: dict[str, Any] | None = None  # the last run's `latest` entry
+    results: list[list[Diagnostic]] | None = None
+    latest: dict[str, Any] | None = None  # this run's, to keep
+
+    def one_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
+        if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
+                and len(previous["digests"]) == len(self.group) and len(previous.get("results", ())) == len(self.group)):
+            return
+        changed = [k for k, (i, d) in enumerate(zip(self.group, previous["digests"], strict=True)) if digests[i] != d]
+        if len(changed) != 1 or self.group[changed[0]] not in self.sinks or changed[0] not in previous.get("alone", ()):
+            return
+        reached = cone(self.group[changed[0]], self.group, edges)
+        if len(reached) < len(self.group):
+            self.sink, self.cone, self.previous = self.group[changed[0]], reached, previous
+
+    def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
+        """What :func:`.checker.check_group` is given: the files, which to report, which sinks."""
+        if self.cone is not None and self.sink is not None:
+            at = self.cone.index(self.sink)
+            return [files[i] for i in self.cone], [at], [at]
+        place = {i: k for k, i in enumerate(self.group)}
+        return [files[i] for i in self.group], None, [place[i] for i in self.sinks]
+
+    def finish(self, checked: Any, digests: list[str]) -> bool:
+        """Take the check's results; False when the cone's check cannot stand for the component's."""
+        if self.cone is None or self.sink is None:
+            self.results = checked.diagnostics
+            alone = checked.alone  # places in the group, whose order is the files' paths'
+        else:
+            at = self.cone.index(self.sink)
+            if at not in checked.alone:
+                return False
+            assert self.previous is not None
+            self.results = list(self.previous["results"])
+            self.results[self.group.index(self.sink)] = checked.diagnostics[at]
+            alone = frozenset(self.previous["alone"])
+        if self.latest_key is not None:
+            self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone}
+        return True
 
 
 def _in_path_order(groups: list[list[int]], files: Sequence[SourceFile]) -> list[list[int]]:
@@ -161,18 +239,35 @@ def _nothing_to_report(f: SourceFile, facts: ImportFacts | None) -> bool:
 _POOL_MIN_FILES = 16
 
 
-def _run_groups(groups: list[list[SourceFile]], pool: Executor | None) -> list[list[list[Diagnostic]]]:
-    """Lint each component, in worker processes when there is enough to share; same order."""
-    from .checker import lint_group  # LibCST and the analysis load only when something is checked
+def _run_groups(work: list[tuple[list[SourceFile], list[int] | None, list[int]]], pool: Executor | None) -> list[Any]:
+    """Check each component (:func:`.checker.check_group`), in worker processes when there is
+    enough to share; results in the same order."""
+    from .checker import check_group  # LibCST and the analysis load only when something is checked
 
-    if pool is None or len(groups) < 2 or sum(len(g) for g in groups) < _POOL_MIN_FILES:
-        return [lint_group(g) for g in groups]
+    if pool is None or len(work) < 2 or sum(len(w[0]) for w in work) < _POOL_MIN_FILES:
+        return [check_group(*w) for w in work]
     # the largest components first, so that one big component does not finish last alone
-    order = sorted(range(len(groups)), key=lambda k: -sum(len(f.source) for f in groups[k]))
-    results: list[list[list[Diagnostic]]] = [[] for _ in groups]
-    for k, found in zip(order, pool.map(lint_group, [groups[k] for k in order], chunksize=1), strict=True):
+    order = sorted(range(len(work)), key=lambda k: -sum(len(f.source) for f in work[k][0]))
+    results: list[Any] = [None] * len(work)
+    for k, found in zip(order, pool.map(_check, [work[k] for k in order], chunksize=1), strict=True):
         results[k] = found
     return results
+
+
+def _check(work: tuple[list[SourceFile], list[int] | None, list[int]]) -> Any:
+    from .checker import check_group
+
+    return check_group(*work)
+
+
+def _latest_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], group: Iterable[int]) -> str:
+    """A component's files by place and settings, not content: where the last run's results for
+    the same files are kept, to re-check only the one that changed."""
+    parts = [code_digest(), "latest"]
+    for i in group:
+        f = files[i]
+        parts += [f.path, f.shown, names[i][0], str(names[i][1]), repr(f.settings)]
+    return key(parts)
 
 
 def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], group: Iterable[int]) -> str:

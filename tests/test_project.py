@@ -76,13 +76,13 @@ def test_a_component_is_analysed_in_path_order_whatever_the_command_line(
     command line's order of paths must not reach it."""
     make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
     seen: list[list[str]] = []
-    real = checker.lint_group
+    real = checker.check_group
 
-    def recording(files):  # type: ignore[no-untyped-def]
+    def recording(files, *args):  # type: ignore[no-untyped-def]
         seen.append([Path(f.path).name for f in files])
-        return real(files)
+        return real(files, *args)
 
-    monkeypatch.setattr(checker, "lint_group", recording)
+    monkeypatch.setattr(checker, "check_group", recording)
     forward = run_cli(["-q", "--no-cache", "main.py", "numdiff.py"], cwd=tmp_path)
     backward = run_cli(["-q", "--no-cache", "numdiff.py", "main.py"], cwd=tmp_path)
     assert seen == [["main.py", "numdiff.py"], ["main.py", "numdiff.py"]]

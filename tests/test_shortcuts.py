@@ -1,19 +1,24 @@
 """The work aliaslint skips changes nothing: linking only files whose names resolve into each other,
 leaving unparsed a lone file without any in-place write, and spreading components over worker
 processes give exactly the diagnostics of analysing every file of the run as one component, and so
-does the order of a component's files."""
+does the order of a component's files. A file no other reads (a sink) gets the same diagnostics
+from the files it reads alone, and one that settles nothing elsewhere changes nothing of the others'."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from aliaslint.analysis.imports import components, cone, module_name, resolution_edges, sinks
+from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
-from aliaslint.checker import lint_group
-from aliaslint.engine import SourceFile, lint_sources
+from aliaslint.checker import check_group, lint_group
+from aliaslint.engine import SourceFile, _survey, lint_sources
 
 from conftest import FIXTURES
+from test_cones import OWN, SINE
 from test_project import MAIN, NUMDIFF, make
 
 ROOT = Path(__file__).parent.parent
@@ -27,6 +32,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[SourceFile]:
         "pkg/numdiff.py": NUMDIFF,
         "main.py": MAIN.format(imports="import pkg", call="pkg.num_grad"),
         "other.py": MAIN.format(imports="from pkg.numdiff import num_grad as g", call="g"),
+        "pkg/sine.py": SINE.format(objective="np.sin") + OWN,  # its own findings, none elsewhere
     })
     paths = sorted(project.rglob("*.py"))
     paths += sorted(FIXTURES.rglob("*.py")) + sorted((ROOT / "tests" / "fixes").glob("*.py"))
@@ -51,3 +57,35 @@ def test_worker_processes_change_nothing(files: list[SourceFile], expected: list
 
 def test_the_order_of_a_components_files_changes_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:
     assert lint_group(files[::-1])[::-1] == expected
+
+
+def test_a_sink_needs_only_its_cone_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile]) -> None:
+    """What the engine relies on to re-check one changed file with only the files it reads (see
+    test_cones.py), over every component of several files: the project above and aliaslint's own
+    code."""
+    names = [module_name(f.path) for f in files]
+    files, facts = _survey(files, names, [content_digest(f.source) for f in files], None)
+    edges = resolution_edges(facts)
+    seen_alone = seen_not_alone = 0
+    for group in components(facts, edges):
+        if len(group) < 3:
+            continue
+        ends = sinks(group, edges)
+        full = check_group([files[i] for i in group], None, [group.index(s) for s in ends])
+        mine = {i: full.diagnostics[k] for k, i in enumerate(group)}
+        alone = {group[k] for k in full.alone}
+        seen_alone += len(alone)
+        seen_not_alone += len(set(ends) - alone)
+        # the others' diagnostics are the same without what the sinks that stay home say
+        emptied = check_group([replace(files[i], source=b"") if i in alone else files[i] for i in group])
+        assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in alone] == [
+            mine[i] for i in group if i not in alone]
+        # and a sink's own are those of its cone: every sink with diagnostics or settling elsewhere,
+        # and a few others
+        for s in [s for s in ends if mine[s] or s not in alone] + [s for s in ends if not mine[s] and s in alone][:3]:
+            reached = cone(s, group, edges)
+            at = reached.index(s)
+            checked = check_group([files[i] for i in reached], [at], [at])
+            assert checked.diagnostics[at] == mine[s], files[s].path
+            assert (at in checked.alone) == (s in alone), files[s].path
+    assert seen_alone > 10 and seen_not_alone >= 2  # `main.py` and `other.py` settle findings in `numdiff.py`

@@ -184,17 +184,31 @@ def _import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]
     ]
 
 
-def components(facts: Sequence[ImportFacts | None]) -> list[list[int]]:
-    """Groups of files (by index) to analyse together, in the files' order.
+def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
+    """For each file (by index), the other files a resolution of one of its names passes through
+    (re-exports included): what its analysis may read of theirs.
 
-    Two files are linked only where the flow analysis would resolve a name of one to a function or
-    class of the other: every file a resolution passes through (re-exports included) joins the
-    asking file. Importing a module whose names resolve to nothing in the run (``numpy`` from a
-    file of the run that re-exports with ``*``) links nothing, so unrelated files stay apart; nor
-    does a name of a modelled package (NumPy) asked from outside it.
+    Importing a module whose names resolve to nothing in the run (``numpy`` from a file of the run
+    that re-exports with ``*``) reaches nothing, so unrelated files stay apart; nor does a name of
+    a modelled package (NumPy) asked from outside it.
     """
     counts = Counter(f.name for f in facts if f is not None)
     index = {f.name: i for i, f in enumerate(facts) if f is not None and counts[f.name] == 1}
+    out: list[set[int]] = [set() for _ in facts]
+    for i, f in enumerate(facts):
+        if f is None:
+            continue
+        for query in f.queries:
+            name = absolute_import(f, query)  # type: ignore[arg-type]
+            if modelled_elsewhere(f.name, name):
+                continue
+            out[i].update(j for j in _resolution_chain(facts, index, name) if j != i)
+    return out
+
+
+def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | None = None) -> list[list[int]]:
+    """Groups of files (by index) to analyse together, in the files' order: files linked by
+    :func:`resolution_edges` (given, or found here), either way."""
     parent = list(range(len(facts)))
 
     def find(i: int) -> int:
@@ -203,21 +217,34 @@ def components(facts: Sequence[ImportFacts | None]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    for i, f in enumerate(facts):
-        if f is None:
-            continue
-        for query in f.queries:
-            name = absolute_import(f, query)  # type: ignore[arg-type]
-            if modelled_elsewhere(f.name, name):
-                continue
-            for j in _resolution_chain(facts, index, name):
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+    for i, reached in enumerate(resolution_edges(facts) if edges is None else edges):
+        for j in reached:
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
     for i in range(len(facts)):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def sinks(group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
+    """The files of a component that none of the others reaches: nothing their analysis concludes
+    is read by another file's, so one of them can be re-analysed with only its :func:`cone`."""
+    reached = {j for i in group for j in edges[i]}
+    return [i for i in group if i not in reached]
+
+
+def cone(file: int, group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
+    """The file and every file it reaches, in the group's order: all that its analysis reads."""
+    seen = {file}
+    stack = [file]
+    while stack:
+        for j in edges[stack.pop()]:
+            if j not in seen:
+                seen.add(j)
+                stack.append(j)
+    return [i for i in group if i in seen]
 
 
 def _resolution_chain(facts: Sequence[ImportFacts | None], index: dict[str, int], name: str) -> list[int]:

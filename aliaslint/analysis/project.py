@@ -105,6 +105,29 @@ def merge(modules: Sequence[SourceModule]) -> ModuleInfo:
     return ModuleInfo(modules[0].module, scopes, classes, scope_of)
 
 
+def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
+    """Whether the analysis of these scopes (one file's) concluded something another file reports.
+
+    A caller settles a helper's latent finding (a finding in the helper's scope), stores the
+    result of an aliasing function of another file (ALI002 reports at that function's return), or
+    inherits a helper's latent finding into its own summary (ALI100 reports it at the helper's
+    store). A file whose scopes did none of these can change without changing any other file's
+    report, as long as no other file reads its functions (see :func:`.imports.sinks`).
+    """
+    for i in scopes:
+        for f in result.found_by.get(i, ()):
+            if f.scope not in scopes:
+                return True
+            value = f.origin[1]
+            more = result.call_evidence.get(value, ()) if isinstance(value, cst.Call) else ()  # type: ignore[call-overload]
+            if any(ev.scope not in scopes for ev in (*f.evidence, *more)):
+                return True
+        summary = result.summaries.get(i)
+        if summary is not None and any(lf.scope not in scopes for lf in summary.latent):
+            return True
+    return False
+
+
 def analyze_component(modules: Sequence[SourceModule]) -> ModuleResult:
     """The summary fixpoint over one component; the result is shared by its files.
 

@@ -79,6 +79,7 @@ class ModuleResult:
     kinds: dict[Obj, Kind] = field(default_factory=dict)
     callee_of: dict[cst.Call, int] = field(default_factory=dict)  # a write made inside this function
     cache: dict[str, object] = field(default_factory=dict)  # what the rules derive once for every file
+    found_by: dict[int, frozenset[FlowFinding]] = field(default_factory=dict)  # scope -> what its analysis found
 
     def module_node(self, scope: int) -> cst.Module:
         """The file (its module node) a scope of the component is in."""
@@ -186,7 +187,8 @@ class ModuleAnalysis:
                 queued.add(w)
                 queue.append(w)
         all_findings = frozenset().union(*findings.values()) if findings else frozenset()
-        return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence, self.stored, self.kinds, self.callee_of)
+        return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence, self.stored, self.kinds,
+                            self.callee_of, found_by=findings)
 
     # --- settling conditions at a call site ---------------------------------------------------
     def subst_obj(

@@ -1,0 +1,159 @@
+"""One changed file re-checked with only the files it reads: when no other file of its component
+reads it, and it settles nothing another file reports, the others' diagnostics are the last run's.
+Every run here must print exactly what a run without the cache prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aliaslint import checker
+
+from conftest import reported, run_cli
+from test_project import MAIN, NUMDIFF, make
+
+SINE = """\
+import numpy as np
+
+from .numdiff import num_grad
+
+print(num_grad({objective}, np.array([1.0, 2.0])))
+"""
+
+# a file's own finding: its own objective and its own loop, nothing settled in another file
+OWN = """
+
+def ident(v):
+    return v
+
+
+def own_grad():
+    x = np.zeros(3)
+    fp = ident(x)
+    x += 1.0
+    return fp - x
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[list[str]]]:
+    """``numdiff.py`` is read by three sinks: ``lin.py`` settles its latent finding, ``sine.py``
+    and ``plain.py`` do not (``sine.py`` asks ``plain.py`` for a name it does not define). The
+    list records the files of every check."""
+    make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/numdiff.py": NUMDIFF,
+        "pkg/lin.py": MAIN.format(imports="from .numdiff import num_grad", call="num_grad"),
+        "pkg/sine.py": SINE.format(objective="np.sin") + "from .plain import helper\n",
+        "pkg/plain.py": SINE.format(objective="np.cos"),
+    })
+    seen: list[list[str]] = []
+    real = checker.check_group
+
+    def recording(files, *args):  # type: ignore[no-untyped-def]
+        seen.append([Path(f.path).name for f in files])
+        return real(files, *args)
+
+    monkeypatch.setattr(checker, "check_group", recording)
+    assert lint(tmp_path, seen) == [["lin.py", "numdiff.py", "plain.py", "sine.py"]]
+    return tmp_path, seen
+
+
+def lint(root: Path, seen: list[list[str]]) -> list[list[str]]:
+    """Run with the cache, check its output against a run without, and say what was checked."""
+    seen.clear()
+    cached = run_cli(["-q", "."], cwd=root).output
+    checks = list(seen)
+    assert cached == run_cli(["-q", "--no-cache", "."], cwd=root).output
+    return checks
+
+
+def test_a_changed_file_that_settles_nothing_elsewhere_is_checked_with_its_cone(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
+    assert lint(root, seen) == [["numdiff.py", "sine.py"]]
+    assert {("ALI001", 14, 5), ("ALI002", 9, 12)} <= reported(run_cli(["-q", "."], cwd=root).output)  # its own
+    make(root, {"pkg/plain.py": SINE.format(objective="np.tan")})
+    assert lint(root, seen) == [["numdiff.py", "plain.py"]]  # the last run's results carried over
+
+
+def test_a_changed_file_that_now_settles_a_finding_elsewhere_is_checked_with_its_component(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"pkg/sine.py": SINE.format(objective="lambda x: x")})
+    whole = ["lin.py", "numdiff.py", "plain.py", "sine.py"]
+    assert lint(root, seen) == [["numdiff.py", "sine.py"], whole]
+    out = run_cli(["-q", "."], cwd=root).output
+    assert "passed at pkg/sine.py:5" in out or "passed at pkg/lin.py:10" in out
+    assert {("ALI001", 9, 9), ("ALI001", 11, 9)} <= reported(out)
+
+
+def test_a_file_that_settled_a_finding_elsewhere_is_checked_with_its_component(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"pkg/lin.py": MAIN.format(imports="from .numdiff import num_grad", call="num_grad").replace(
+        "print(num_grad(lin,", "print(num_grad(np.sin,")})
+    whole = ["lin.py", "numdiff.py", "plain.py", "sine.py"]
+    assert lint(root, seen) == [whole]
+    assert run_cli(["-q", "."], cwd=root).output == ""  # its findings in numdiff.py are gone
+    make(root, {"pkg/lin.py": "# settles them again\n" + MAIN.format(imports="from .numdiff import num_grad", call="num_grad")})
+    assert lint(root, seen) == [["lin.py", "numdiff.py"], whole]
+
+
+@pytest.mark.parametrize("changes", [
+    {"pkg/numdiff.py": NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()")},  # read by the others
+    {"pkg/sine.py": SINE.format(objective="np.tanh"), "pkg/plain.py": SINE.format(objective="np.tan")},  # two files
+    {"pkg/plain.py": SINE.format(objective="np.tan") + "\n\ndef helper():\n    pass\n"},  # now read by sine.py
+])
+def test_other_changes_check_the_whole_component(project, changes: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, changes)
+    assert [len(files) for files in lint(root, seen)] == [4]
+
+
+def test_a_file_that_no_longer_parses_leaves_its_component(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"pkg/plain.py": "def broken(:\n"})
+    assert sorted(lint(root, seen)) == [["lin.py", "numdiff.py", "sine.py"], ["plain.py"]]
+    assert "pkg/plain.py:1:12: ALI900" in run_cli(["-q", "."], cwd=root).output
+
+
+def test_a_file_whose_finding_another_file_reports_is_checked_with_its_component(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`use.py` keeps the result of `ident.py`'s `ident` across an in-place write: ALI001 in
+    `use.py`, and ALI002 at `ident`'s return, in `ident.py`."""
+    use = "import numpy as np\n\nfrom .ident import ident\n\nx = np.zeros(3)\nfp = ident(x)\nx += 1.0\nprint(fp - x{})\n"
+    make(tmp_path, {
+        "pkg/ident.py": "def ident(v):\n    return v\n",
+        "pkg/use.py": use.format(""),
+        "pkg/other.py": "from .ident import ident\n\nprint(ident(1))\n",
+    })
+    seen: list[list[str]] = []
+    real = checker.check_group
+    monkeypatch.setattr(checker, "check_group", lambda files, *a: seen.append([Path(f.path).name for f in files]) or real(files, *a))
+    assert lint(tmp_path, seen) == [["ident.py", "other.py", "use.py"]]
+    assert reported(run_cli(["-q", "."], cwd=tmp_path).output) == {("ALI001", 6, 1), ("ALI002", 2, 12)}
+    make(tmp_path, {"pkg/use.py": use.format(" + 1.0")})
+    assert lint(tmp_path, seen) == [["ident.py", "other.py", "use.py"]]
+    make(tmp_path, {"pkg/other.py": "from .ident import ident\n\nprint(ident(2))\n"})
+    assert lint(tmp_path, seen) == [["ident.py", "other.py"]]
+
+
+def test_a_file_whose_summary_another_file_reports_is_checked_with_its_component(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`wrap.py`'s `my_grad` passes an array to `helper.py`'s `num_grad` and its own callable
+    parameter: it takes `num_grad`'s latent finding into its summary without the condition on
+    the array, and ALI100 reports that at `num_grad`'s store, in `helper.py`."""
+    helper = "def num_grad(f, x, h=1e-6):\n    y = x[:]\n    fp = f(y)\n    y += h\n    return fp - f(y)\n"
+    wrap = "import numpy as np\n\nfrom .helper import num_grad\n\n\ndef my_grad(f):\n    return num_grad(f, np.zeros(3))\n"
+    make(tmp_path, {
+        "pkg/helper.py": helper,
+        "pkg/wrap.py": wrap,
+        "pkg/other.py": "import numpy as np\n\nfrom .helper import num_grad\n\nprint(num_grad(np.sin, np.ones(2)))\n",
+    })
+    seen: list[list[str]] = []
+    real = checker.check_group
+    monkeypatch.setattr(checker, "check_group", lambda files, *a: seen.append([Path(f.path).name for f in files]) or real(files, *a))
+    args = ["-q", "--select", "ALI100", "."]
+    assert run_cli(args, cwd=tmp_path).output.startswith("pkg/helper.py:3:5: ALI100 ")
+    make(tmp_path, {"pkg/wrap.py": wrap.replace("np.zeros(3)", "[0.0] * 3")})
+    seen.clear()
+    assert run_cli(args, cwd=tmp_path).output == run_cli(["--no-cache", *args], cwd=tmp_path).output == ""
+    assert seen[0] == ["helper.py", "other.py", "wrap.py"]
