@@ -121,7 +121,10 @@ def _lint_component(
     which ``sinks`` stay within their file. When an error stops the analysis, every shown member
     gets an ALI900 diagnostic instead, and no sink is known to stay within its file."""
     try:
-        result = analyze_component(group)
+        # a file checked with the files it reads needs only what its own findings read
+        asked = shown | set(sinks)
+        wanted = None if len(asked) == len(files) else [m for m, i in zip(group, members, strict=True) if i in asked]
+        result = analyze_component(group, wanted)
         found = []
         positions = Positions()
         for m, i in zip(group, members, strict=True):

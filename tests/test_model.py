@@ -653,7 +653,7 @@ def test_summary_returns_parameter_only_where_the_copy_switch_is_off():
 
 def test_a_shared_table_wakes_the_scopes_that_read_a_key_when_its_value_changes() -> None:
     readers = Readers()
-    table = SharedTable(readers)
+    table = SharedTable(readers, lambda key: None)
     readers.start(3)
     assert table.get("k") is None and "j" not in table  # a miss is a read too
     assert readers.finish() == set()
@@ -673,7 +673,7 @@ def test_a_shared_table_wakes_the_scopes_that_read_a_key_when_its_value_changes(
 
 def test_a_scope_is_woken_by_its_own_write_only_to_a_key_it_found_missing() -> None:
     readers = Readers()
-    table = SharedTable(readers)
+    table = SharedTable(readers, lambda key: None)
     table["there"] = 1
     readers.start(7)
     assert table["there"] == 1
@@ -689,8 +689,35 @@ def test_a_scope_is_woken_by_its_own_write_only_to_a_key_it_found_missing() -> N
     assert readers.finish() == set()
 
 
+def test_a_read_asks_for_the_scope_that_writes_the_key_when_only_some_are_analysed() -> None:
+    readers = Readers()
+    table = SharedTable(readers, lambda key: key[0])
+    readers.start(1)
+    assert table.get((2, "x")) is None  # all scopes are analysed: nothing to ask for
+    readers.finish()
+    readers.demand = {1}
+    readers.start(1)
+    assert table.get((2, "x")) is None and (3, "y") not in table and table.get((1, "z")) is None
+    table.get((2, "w"))
+    assert readers.asked == [2, 3] and readers.demand == {1, 2, 3}
+
+
+def test_only_the_scopes_a_file_reads_are_analysed_for_it() -> None:
+    """`main`'s module body reads the summary of `run`, which reads `helper`'s; `unused` is read
+    by no one, and a lone function that never runs gets no summary."""
+    code = (
+        "def helper(x):\n    return x\n\n\ndef run(x):\n    return helper(x)\n\n\n"
+        "def unused(x):\n    x += 1\n    return x\n\n\nprint(run(1))\n"
+    )
+    module = cst.parse_module(code)
+    everything = ModuleAnalysis(collect_scopes(module)).run()
+    module_only = ModuleAnalysis(collect_scopes(module)).run([0])
+    assert sorted(everything.summaries) == [0, 1, 2, 3]
+    assert {i: module_only.summaries[i] for i in module_only.summaries} == {i: everything.summaries[i] for i in (0, 1, 2)}
+
+
 def test_a_shared_table_reads_as_a_dict() -> None:
-    table = SharedTable(Readers())
+    table = SharedTable(Readers(), lambda key: None)
     table["a"] = 1
     assert table["a"] == 1 and table.get("a") == 1 and table.get("b", 2) == 2 and "a" in table
     with pytest.raises(KeyError):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from aliaslint.analysis.imports import components, cone, module_name, resolution_edges, sinks
+from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
 from aliaslint.checker import check_group, lint_group
@@ -89,3 +90,32 @@ def test_a_sink_needs_only_its_cone_and_one_that_stays_home_changes_nothing_else
             assert checked.diagnostics[at] == mine[s], files[s].path
             assert (at in checked.alone) == (s in alone), files[s].path
     assert seen_alone > 10 and seen_not_alone >= 2  # `main.py` and `other.py` settle findings in `numdiff.py`
+
+
+def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking one file with the files it reads analyses only the scopes its findings read, found
+    as they read: a fact's writer is told from the fact's key (`SharedTable`'s `writer`). Every
+    write over every fixture and aliaslint's own code, analysed as one component, is by that scope."""
+    wrong: list[tuple[object, int, int | None]] = []
+    written = [0]
+    real_set, real_default = SharedTable.__setitem__, SharedTable.setdefault
+
+    def check(table: SharedTable, key: object) -> None:
+        current = table._readers.current
+        if current is not None:  # summaries and bindings are written between visits
+            written[0] += 1
+            if table._writer(key) != current:
+                wrong.append((key, current, table._writer(key)))
+
+    def setitem(self: SharedTable, key: object, value: object) -> None:
+        check(self, key)
+        real_set(self, key, value)
+
+    def setdefault(self: SharedTable, key: object, default: object = None) -> object:
+        check(self, key)
+        return real_default(self, key, default)
+
+    monkeypatch.setattr(SharedTable, "__setitem__", setitem)
+    monkeypatch.setattr(SharedTable, "setdefault", setdefault)
+    lint_group(files)
+    assert written[0] > 5_000 and wrong == []

@@ -1035,7 +1035,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             if kw == "out" and not own:
                 objs = [(r.obj, r.cond) for r in refs if not is_callable_obj(r.obj)]
                 for obj, _ in objs:
-                    self.mod.kinds.setdefault(obj, Kind.ARRAY)  # only arrays take `out=`
+                    self.mod.assume_kind(obj, Kind.ARRAY)  # only arrays take `out=`
                 self._mutate(st, objs, call, "inplace", _root_name(a.value), refs)
                 if not isinstance(func, cst.Name) and qn is None:
                     self.eval(func, st)
@@ -1105,7 +1105,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             objs = [(r.obj, r.cond) for r in first if not is_callable_obj(r.obj)]
             if qn in npm.MUTATING_FUNCTIONS and qn != "numpy.random.shuffle":
                 for obj, _ in objs:
-                    self.mod.kinds.setdefault(obj, Kind.ARRAY)  # np.copyto(x, ...) needs an ndarray
+                    self.mod.assume_kind(obj, Kind.ARRAY)  # np.copyto(x, ...) needs an ndarray
             self._mutate(st, objs, call, "inplace", _root_name(call.args[0].value) if call.args else None, first)
             return EMPTY
         if qn in npm.RNG_CONSTRUCTORS:

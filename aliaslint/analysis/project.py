@@ -128,8 +128,9 @@ def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
     return False
 
 
-def analyze_component(modules: Sequence[SourceModule]) -> ModuleResult:
-    """The summary fixpoint over one component; the result is shared by its files.
+def analyze_component(modules: Sequence[SourceModule], only: Sequence[SourceModule] | None = None) -> ModuleResult:
+    """The summary fixpoint over one component; the result is shared by its files. With
+    ``only``, just what those files' findings need (see :meth:`.ModuleAnalysis.run`).
 
     Merging renumbers the files' scopes, so scopes are collected afresh on every call.
     """
@@ -137,4 +138,5 @@ def analyze_component(modules: Sequence[SourceModule]) -> ModuleResult:
         m.info = collect_scopes(m.module)
     if len(modules) == 1:
         return ModuleAnalysis(modules[0].info).run()  # type: ignore[arg-type]
-    return ModuleAnalysis(merge(modules), resolver=Resolver(modules)).run()
+    analysis = ModuleAnalysis(merge(modules), resolver=Resolver(modules))
+    return analysis.run(None if only is None else [s.index for m in only for s in m.info.scopes])  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import libcst as cst
 
@@ -33,6 +33,7 @@ from .values import (
     alloc,
     attr,
     is_callable_obj,
+    root,
 )
 
 if TYPE_CHECKING:
@@ -124,8 +125,22 @@ class ModuleAnalysis:
     link_conds: dict[tuple[Origin, Obj], set[Cond]] = field(default_factory=dict)  # a name's store -> its conditions
 
     def __post_init__(self) -> None:
-        for name in ("summaries", "bindings", "kinds", "ndims", "instance_class", "members", "class_attrs", "defaults"):
-            setattr(self, name, SharedTable(self._readers))
+        scopes, classes = self.info.scopes, self.info.classes
+
+        def of_class(key: tuple[int, str]) -> int | None:  # the scope that runs the class body
+            where = classes[key[0]].where
+            return None if where is None else where.index
+
+        def of_function(key: tuple[int, int]) -> int | None:  # the scope that runs the `def`
+            parent = scopes[key[0]].parent
+            return None if parent is None else parent.index
+
+        writers: dict[str, Callable[[Any], int | None]] = {
+            "summaries": int, "bindings": int, "kinds": maker, "ndims": maker, "instance_class": maker,
+            "members": maker, "class_attrs": of_class, "defaults": of_function,
+        }
+        for name, writer in writers.items():
+            setattr(self, name, SharedTable(self._readers, writer))
         if self.resolver is not None:
             self.info.resolve = self.resolver.target
 
@@ -139,6 +154,15 @@ class ModuleAnalysis:
             if obj in table and old not in table:
                 table[old] = table[obj]  # type: ignore[index]
 
+    def assume_kind(self, obj: Obj, kind: Kind) -> None:
+        """Record what a use shows of an object's kind (only arrays take ``out=``), unless another
+        scope makes the object (a module's global array): facts are written only by the scope
+        their key names, which checking one file with only the scopes it reads relies on (see
+        :meth:`run`), and which keeps a file that no other reads from changing what the others
+        conclude."""
+        if maker(obj) == self._readers.current:
+            self.kinds.setdefault(obj, kind)
+
     def kind(self, obj: Obj) -> Kind:
         if is_callable_obj(obj):
             return Kind.CALLABLE
@@ -151,11 +175,19 @@ class ModuleAnalysis:
     def scope_bindings(self, index: int) -> dict[str, Refs]:
         return self.bindings.get(index, {})
 
-    def run(self) -> ModuleResult:
-        """Analyse every scope, then again only those whose inputs changed, to a fixpoint."""
+    def run(self, only: Iterable[int] | None = None) -> ModuleResult:
+        """Analyse every scope, then again only those whose inputs changed, to a fixpoint.
+
+        With ``only``, the scopes whose findings are wanted (one file's): those, and the scopes
+        whose summaries, bindings and facts they read, found as they read them. Every fact a
+        scope reads is written by one scope known from the fact's key (:class:`.tables.SharedTable`),
+        so those scopes reach the values the whole fixpoint would give them.
+        """
         scopes = self.info.scopes
-        queue = deque(range(len(scopes)))
+        queue = deque(range(len(scopes)) if only is None else sorted(set(only)))
         queued = set(queue)
+        if only is not None:
+            self._readers.demand = set(queue)
         runs: dict[int, int] = {}
         findings: dict[int, frozenset[FlowFinding]] = {}
         while queue:
@@ -186,6 +218,14 @@ class ModuleAnalysis:
             for w in sorted(woken - queued):
                 queued.add(w)
                 queue.append(w)
+            asked = self._readers.asked
+            if asked:
+                for w in asked:
+                    if w not in queued and w not in runs:
+                        queued.add(w)
+                        queue.append(w)
+                asked.clear()
+        self._readers.demand = None
         all_findings = frozenset().union(*findings.values()) if findings else frozenset()
         return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence, self.stored, self.kinds,
                             self.callee_of, found_by=findings)
@@ -373,7 +413,7 @@ class ModuleAnalysis:
             if seen is not None and seen in written:
                 found.add(seen)
                 if r.obj in self.kinds:
-                    self.kinds.setdefault(seen, self.kinds[r.obj])
+                    self.assume_kind(seen, self.kinds[r.obj])
                 sites.extend(n for o, n in summ.return_sites if o == r.obj)
         return found, tuple(sites)  # type: ignore[return-value]
 
@@ -384,6 +424,13 @@ class ModuleAnalysis:
         if not found:
             return None
         return Evidence("buffer", fn.index, Rel.SAME, sites, None, None, None)
+
+
+def maker(obj: Obj) -> int | None:
+    """The scope that makes an object (an allocation, a parameter, and their attributes), whose
+    analysis alone writes facts about it."""
+    r = root(obj)
+    return r[1] if r[0] in ("param", "alloc", "retbuf") else None
 
 
 def shift_of(self_obj: Obj | None) -> int:

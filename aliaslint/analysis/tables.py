@@ -13,7 +13,7 @@ key by key: these facts, and the functions' summaries and each scope's bindings 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 
 @dataclass
@@ -30,6 +30,10 @@ class Readers:
     current: int | None = None
     woken: set[int] = field(default_factory=set)
     missed: set[tuple[int, Hashable]] = field(default_factory=set)  # (table, key) read while missing
+    # When only some scopes are asked for (a file's, see ModuleAnalysis.run), the scopes asked for
+    # so far; a read asks for the scope that writes the key, in `asked`, to be analysed too.
+    demand: set[int] | None = None
+    asked: list[int] = field(default_factory=list)
 
     def start(self, index: int) -> None:
         self.current = index
@@ -58,16 +62,22 @@ class SharedTable(dict):  # type: ignore[type-arg]
     took tens of megabytes).
     """
 
-    __slots__ = ("_readers", "_read_by")
+    __slots__ = ("_readers", "_read_by", "_writer")
 
-    def __init__(self, readers: Readers) -> None:
+    def __init__(self, readers: Readers, writer: Callable[[Any], int | None]) -> None:
         super().__init__()
         self._readers = readers
         self._read_by: dict[Hashable, int | set[int]] = {}
+        self._writer = writer  # the scope whose analysis writes a key, if any
 
     def _note(self, key: Hashable, present: bool) -> None:
         readers = self._readers
         current = readers.current
+        if readers.demand is not None:
+            w = self._writer(key)
+            if w is not None and w not in readers.demand:
+                readers.demand.add(w)
+                readers.asked.append(w)
         if current is not None:
             by = self._read_by.get(key)
             if by is None:
