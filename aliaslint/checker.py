@@ -68,16 +68,19 @@ def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
-    shown = range(len(files)) if report is None else report
-    alone: set[int] = set()
+    shown = set(range(len(files)) if report is None else report)
+    # Files asked about are analysed with what their own scopes read, the others' trees parsed
+    # only when the analysis first resolves a name into them (see analysis.project).
+    asked = shown | set(sinks)
+    later = len(asked) < len(files)
     with _trees_out_of_collection() as trees_made:
-        parsed = [_parse(f) for f in files]
+        parsed: list[cst.Module | Diagnostic | None] = [_parse(f) if i in asked or not later else None for i, f in enumerate(files)]
         trees_made()
-        members = [i for i, p in enumerate(parsed) if isinstance(p, cst.Module) and _rules(files[i])]
+        members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
         alone = {i for i in sinks if i not in members}  # a file not analysed settles nothing
         if modules:
-            found, settled_here = _lint_component(files, modules, members, set(shown), sinks)
+            found, settled_here = _lint_component(files, modules, members, asked if later else None, shown, sinks)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             alone |= settled_here
@@ -115,26 +118,33 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
 
 
 def _lint_component(
-    files: Sequence[SourceFile], group: list[SourceModule], members: list[int], shown: set[int], sinks: Sequence[int],
+    files: Sequence[SourceFile], group: list[SourceModule], members: list[int], asked: set[int] | None,
+    shown: set[int], sinks: Sequence[int],
 ) -> tuple[list[list[Diagnostic]], set[int]]:
-    """Run the analysis once for the component and the rules of its members in ``shown``; and
-    which ``sinks`` stay within their file. When an error stops the analysis, every shown member
-    gets an ALI900 diagnostic instead, and no sink is known to stay within its file."""
+    """Run the analysis once for the component (for the files ``asked`` about only, when given)
+    and the rules of its members in ``shown``; and which ``sinks`` stay within their file. When an
+    error stops the analysis, every shown member gets an ALI900 diagnostic instead, and no sink
+    is known to stay within its file."""
+    file_of = {id(m): i for m, i in zip(group, members, strict=True)}
+
+    def parse(m: SourceModule) -> cst.Module | None:
+        tree = _parse(files[file_of[id(m)]])
+        return tree if isinstance(tree, cst.Module) else None
+
     try:
-        # a file checked with the files it reads needs only what its own findings read
-        asked = shown | set(sinks)
-        wanted = None if len(asked) == len(files) else [m for m, i in zip(group, members, strict=True) if i in asked]
-        result = analyze_component(group, wanted)
+        wanted = None if asked is None else [m for m, i in zip(group, members, strict=True) if i in asked]
+        result = analyze_component(group, wanted, parse)
         found = []
         positions = Positions()
         for m, i in zip(group, members, strict=True):
             if i not in shown:
                 found.append([])
                 continue
-            others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o is not m]
-            ctx = RuleContext(files[i].shown, m.module, result, others, positions)
+            others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True)
+                      if o is not m and o.module is not None]
+            ctx = RuleContext(files[i].shown, m.module, result, others, positions)  # type: ignore[arg-type]
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
-        scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)}  # type: ignore[union-attr]
+        scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True) if m.info is not None}
         return found, {i for i in sinks if i in scopes and not settles_elsewhere(result, scopes[i])}
     except RecursionError:
         message = "cannot analyse file: nesting too deep"

@@ -157,3 +157,27 @@ def test_a_file_whose_summary_another_file_reports_is_checked_with_its_component
     seen.clear()
     assert run_cli(args, cwd=tmp_path).output == run_cli(["--no-cache", *args], cwd=tmp_path).output == ""
     assert seen[0] == ["helper.py", "other.py", "wrap.py"]
+
+
+def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`extra.py` is in `sine.py`'s cone (`numdiff.py` imports from it), but only `numdiff.other`,
+    which nothing calls, uses it: it is not parsed."""
+    numdiff = NUMDIFF + "\n\ndef other():\n    from .extra import thing\n\n    return thing()\n"
+    make(tmp_path, {
+        "pkg/numdiff.py": numdiff,
+        "pkg/extra.py": "def thing():\n    return 1\n",
+        "pkg/lin.py": MAIN.format(imports="from .numdiff import num_grad", call="num_grad"),
+        "pkg/sine.py": SINE.format(objective="np.sin"),
+    })
+    checked: list[list[str]] = []
+    parsed: list[str] = []
+    real_check, real_parse = checker.check_group, checker._parse
+    monkeypatch.setattr(checker, "check_group", lambda files, *a: checked.append([Path(f.path).name for f in files]) or real_check(files, *a))
+    monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
+    before = run_cli(["-q", "."], cwd=tmp_path).output
+    make(tmp_path, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
+    checked.clear()
+    parsed.clear()
+    after = run_cli(["-q", "."], cwd=tmp_path).output
+    assert checked == [["extra.py", "numdiff.py", "sine.py"]] and parsed == ["sine.py", "numdiff.py"]
+    assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output != before

@@ -13,7 +13,7 @@ did before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import libcst as cst
 
@@ -25,24 +25,34 @@ from .values import Obj
 
 @dataclass(eq=False)
 class SourceModule:
-    """One parsed file: where it is, its dotted name, and whether it is a package's ``__init__``."""
+    """One file: where it is, its dotted name, whether it is a package's ``__init__``, and its
+    tree (``None`` for a file parsed only when the analysis first resolves a name into it)."""
 
     path: str
     name: str
     is_package: bool
-    module: cst.Module
+    module: cst.Module | None
     info: ModuleInfo | None = field(default=None, repr=False)
 
 
 class Resolver:
-    """Which function or class of the run a qualified name denotes, for the flow analysis."""
+    """Which function or class of the run a qualified name denotes, for the flow analysis.
 
-    def __init__(self, modules: Sequence[SourceModule]) -> None:
+    ``load`` parses a file whose tree is not there yet (``None`` when it cannot be parsed, and
+    the file then takes part in nothing, as in a check of the whole component)."""
+
+    def __init__(self, modules: Sequence[SourceModule],
+                 load: "Callable[[SourceModule], SourceModule | None] | None" = None) -> None:
         self.by_name = {m.name: m for m in modules}
         self.module_of_scope: dict[int, SourceModule] = {}
         for m in modules:
-            assert m.info is not None
-            self.module_of_scope[m.info.scopes[0].index] = m
+            if m.info is not None:
+                self.add(m)
+        self._load = load
+
+    def add(self, m: SourceModule) -> None:
+        assert m.info is not None
+        self.module_of_scope[m.info.scopes[0].index] = m
 
     def module_of(self, scope: Scope) -> SourceModule | None:
         s: Scope | None = scope
@@ -65,6 +75,8 @@ class Resolver:
             return None
         owner, _, attr = name.rpartition(".")
         m = self.by_name.get(owner)
+        if m is not None and m.info is None and self._load is not None:
+            m = self._load(m)
         if m is None or m.info is None:
             return None
         module_scope = m.info.scopes[0]
@@ -88,21 +100,13 @@ def _is_top_level(cls: ClassInfo, module: cst.Module) -> bool:
 
 def merge(modules: Sequence[SourceModule]) -> ModuleInfo:
     """One :class:`ModuleInfo` over several files: scopes and classes numbered one after another."""
-    scopes: list[Scope] = []
-    classes: list[ClassInfo] = []
-    scope_of: dict[cst.CSTNode, Scope] = {}
+    first = modules[0]
+    assert first.module is not None
+    info = ModuleInfo(first.module, [], [], {})
     for m in modules:
-        info = m.info
-        assert info is not None
-        offset_s, offset_c = len(scopes), len(classes)
-        for s in info.scopes:
-            s.index = offset_s + s.index
-        for c in info.classes:
-            c.index = offset_c + c.index
-        scopes.extend(info.scopes)
-        classes.extend(info.classes)
-        scope_of.update(info.scope_of)
-    return ModuleInfo(modules[0].module, scopes, classes, scope_of)
+        assert m.info is not None
+        info.extend(m.info)
+    return info
 
 
 def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
@@ -128,15 +132,35 @@ def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
     return False
 
 
-def analyze_component(modules: Sequence[SourceModule], only: Sequence[SourceModule] | None = None) -> ModuleResult:
+def analyze_component(
+    modules: Sequence[SourceModule], only: Sequence[SourceModule] | None = None,
+    parse: Callable[[SourceModule], cst.Module | None] | None = None,
+) -> ModuleResult:
     """The summary fixpoint over one component; the result is shared by its files. With
-    ``only``, just what those files' findings need (see :meth:`.ModuleAnalysis.run`).
+    ``only``, just what those files' findings need (see :meth:`.ModuleAnalysis.run`); then the
+    other files may come without their trees, and ``parse`` gives a file's tree when the analysis
+    first resolves a name into it: the files ``only`` reads are often a fraction of the files
+    it reaches.
 
     Merging renumbers the files' scopes, so scopes are collected afresh on every call.
     """
-    for m in modules:
-        m.info = collect_scopes(m.module)
+    present = [m for m in modules if m.module is not None]
+    for m in present:
+        m.info = collect_scopes(m.module)  # type: ignore[arg-type]
     if len(modules) == 1:
         return ModuleAnalysis(modules[0].info).run()  # type: ignore[arg-type]
-    analysis = ModuleAnalysis(merge(modules), resolver=Resolver(modules))
+    info = merge(present)
+
+    def load(m: SourceModule) -> SourceModule | None:
+        tree = parse(m) if parse is not None else None
+        if tree is None:
+            del resolver.by_name[m.name]  # it cannot be parsed: it takes part in nothing
+            return None
+        m.module, m.info = tree, collect_scopes(tree)
+        info.extend(m.info)
+        resolver.add(m)
+        return m
+
+    resolver = Resolver(modules, load)
+    analysis = ModuleAnalysis(info, resolver=resolver)
     return analysis.run(None if only is None else [s.index for m in only for s in m.info.scopes])  # type: ignore[union-attr]

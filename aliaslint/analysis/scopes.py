@@ -118,6 +118,19 @@ class ModuleInfo:
     def module_scope(self) -> Scope:
         return self.scopes[0]
 
+    def extend(self, other: "ModuleInfo") -> None:
+        """Add another file's scopes and classes, numbered after these: the files of a component
+        are analysed as one module, and a file may join when a name is first resolved into it."""
+        offset_s, offset_c = len(self.scopes), len(self.classes)
+        for s in other.scopes:
+            s.index += offset_s
+        for c in other.classes:
+            c.index += offset_c
+        self.scopes.extend(other.scopes)
+        self.classes.extend(other.classes)
+        self.scope_of.update(other.scope_of)
+        self._named = self._of_node = None
+
     def classes_named(self, name: str) -> list[ClassInfo]:
         """The classes called ``name``, in the order of :attr:`classes`. A merged component holds
         thousands of classes, and bases are looked up on every method call through an instance."""

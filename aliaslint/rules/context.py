@@ -137,10 +137,12 @@ class RuleContext:
         return sorted(self.evidence_of(finding), key=self.evidence_key)
 
     def evidence_key(self, e: Evidence) -> tuple:  # type: ignore[type-arg]
-        """Aliases before buffers, the surest relation first, then by place in the code, then by
-        the argument and the parameter named, so that the same evidence is shown on every run."""
-        return (e.kind != "alias", e.rel, e.scope, self.position(e.passed_at), tuple(sorted(self.position(r) for r in e.returns)),
-                str(e.arg), e.returned or "")
+        """Aliases before buffers, the surest relation first, then by place in the code (the
+        aliasing function's too: scopes are numbered in the order their files join the analysis),
+        then by the argument and the parameter named, so that the same evidence is shown on every
+        run."""
+        return (e.kind != "alias", e.rel, self.position(self.result.info.scopes[e.scope].node), self.position(e.passed_at),
+                tuple(sorted(self.position(r) for r in e.returns)), str(e.arg), e.returned or "")
 
     def first_return(self, e: Evidence) -> cst.CSTNode | None:
         """The first in the code of the aliasing function's returns (the analysis keeps them in
