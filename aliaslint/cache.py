@@ -12,8 +12,8 @@ its content:
   is one read, without even the ``imports`` pass;
 - ``latest``: a component's last diagnostics with its files' content digests, keyed by their paths
   and settings but not their contents, and which files no other reads settled nothing that another
-  file reports: when only such a file changed, it is checked with the files it reads and the
-  others' diagnostics are taken from here (see ``engine._Task``).
+  file reports: when only such files changed, they are checked with the files they read and
+  the others' diagnostics are taken from here (see ``engine._Task``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

@@ -102,12 +102,12 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             if cache is not None and len(group) >= _CONE_MIN_FILES:
                 task.latest_key = _latest_key(files, names, group)
                 task.sinks = sinks(group, edges)
-                task.one_changed(cache.get("latest", task.latest_key), digests, edges)
+                task.only_sinks_changed(cache.get("latest", task.latest_key), digests, edges)
             todo.append(task)
     done = _run_groups([t.work(files) for t in todo], pool)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
-    for t in again:  # the changed file settles something another file reports: the whole component
-        t.cone = t.sink = t.previous = None
+    for t in again:  # a changed file settles something another file reports: the whole component
+        t.cone = t.previous = None
     for t, checked in zip(again, _run_groups([t.work(files) for t in again], pool), strict=True):
         t.finish(checked, digests)
     for t in todo:
@@ -129,57 +129,59 @@ _CONE_MIN_FILES = 3
 
 @dataclass
 class _Task:
-    """One component to check: in whole, or, when only one of its files changed since the last
-    run and no other file reads that one (a *sink*), only that file with the files it reads (its
-    *cone*), the others' diagnostics taken from the last run.
+    """One component to check: in whole, or, when the files of it that changed since the last run
+    are all files that no other file reads (*sinks*), only those with the files they read (their
+    *cones*), the others' diagnostics taken from the last run.
 
-    That is exact only if the changed file settles nothing another file reports, before and after
-    the change (:func:`.analysis.project.settles_elsewhere`): the last run's entry (``latest``)
-    records which sinks did not, and the cone's check says whether the new version does; if it
-    does, the whole component is checked.
+    That is exact only if each changed file settles nothing another file reports, before and
+    after the change (:func:`.analysis.project.settles_elsewhere`): the last run's entry
+    (``latest``) records which sinks did not, and the cones' check says whether the new versions
+    do; if one does, the whole component is checked.
     """
 
     group: list[int]
     key: str | None
     latest_key: str | None = None
     sinks: list[int] = field(default_factory=list)
-    sink: int | None = None  # the one changed file, checked with its cone
-    cone: list[int] | None = None
+    changed: list[int] = field(default_factory=list)  # the changed sinks, checked with their cones
+    cone: list[int] | None = None  # their cones' files, in the group's order
     previous: dict[str, Any] | None = None  # the last run's `latest` entry
     results: list[list[Diagnostic]] | None = None
     latest: dict[str, Any] | None = None  # this run's, to keep
 
-    def one_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
+    def only_sinks_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
         if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
                 and len(previous["digests"]) == len(self.group) and len(previous.get("results", ())) == len(self.group)):
             return
-        changed = [k for k, (i, d) in enumerate(zip(self.group, previous["digests"], strict=True)) if digests[i] != d]
-        if len(changed) != 1 or self.group[changed[0]] not in self.sinks or changed[0] not in previous.get("alone", ()):
+        changed = [i for i, d in zip(self.group, previous["digests"], strict=True) if digests[i] != d]
+        place = {i: k for k, i in enumerate(self.group)}
+        sinks, alone = set(self.sinks), previous.get("alone", ())
+        if not changed or any(i not in sinks or place[i] not in alone for i in changed):
             return
-        reached = cone(self.group[changed[0]], self.group, edges)
-        if len(reached) < len(self.group):
-            self.sink, self.cone, self.previous = self.group[changed[0]], reached, previous
+        reached = {j for i in changed for j in cone(i, self.group, edges)}
+        self.changed, self.cone, self.previous = changed, [i for i in self.group if i in reached], previous
 
     def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
         """What :func:`.checker.check_group` is given: the files, which to report, which sinks."""
-        if self.cone is not None and self.sink is not None:
-            at = self.cone.index(self.sink)
-            return [files[i] for i in self.cone], [at], [at]
+        if self.cone is not None:
+            at = [self.cone.index(i) for i in self.changed]
+            return [files[i] for i in self.cone], at, at
         place = {i: k for k, i in enumerate(self.group)}
         return [files[i] for i in self.group], None, [place[i] for i in self.sinks]
 
     def finish(self, checked: Any, digests: list[str]) -> bool:
-        """Take the check's results; False when the cone's check cannot stand for the component's."""
-        if self.cone is None or self.sink is None:
+        """Take the check's results; False when the cones' check cannot stand for the component's."""
+        if self.cone is None:
             self.results = checked.diagnostics
             alone = checked.alone  # places in the group, whose order is the files' paths'
         else:
-            at = self.cone.index(self.sink)
-            if at not in checked.alone:
+            at = [self.cone.index(i) for i in self.changed]
+            if any(k not in checked.alone for k in at):
                 return False
             assert self.previous is not None
             self.results = list(self.previous["results"])
-            self.results[self.group.index(self.sink)] = checked.diagnostics[at]
+            for i, k in zip(self.changed, at, strict=True):
+                self.results[self.group.index(i)] = checked.diagnostics[k]
             alone = frozenset(self.previous["alone"])
         if self.latest_key is not None:
             self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone}

@@ -1,6 +1,6 @@
-"""One changed file re-checked with only the files it reads: when no other file of its component
-reads it, and it settles nothing another file reports, the others' diagnostics are the last run's.
-Every run here must print exactly what a run without the cache prints."""
+"""Changed files re-checked with only the files they read: when no other file of their component
+reads them, and they settle nothing another file reports, the others' diagnostics are the last
+run's. Every run here must print exactly what a run without the cache prints."""
 
 from __future__ import annotations
 
@@ -78,6 +78,13 @@ def test_a_changed_file_that_settles_nothing_elsewhere_is_checked_with_its_cone(
     assert lint(root, seen) == [["numdiff.py", "plain.py"]]  # the last run's results carried over
 
 
+def test_changed_files_that_settle_nothing_elsewhere_are_checked_with_their_cones_together(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN, "pkg/plain.py": SINE.format(objective="np.tan") + OWN})
+    assert lint(root, seen) == [["numdiff.py", "plain.py", "sine.py"]]
+    assert ("ALI001", 14, 5) in reported(run_cli(["-q", "."], cwd=root).output)
+
+
 def test_a_changed_file_that_now_settles_a_finding_elsewhere_is_checked_with_its_component(project) -> None:  # type: ignore[no-untyped-def]
     root, seen = project
     make(root, {"pkg/sine.py": SINE.format(objective="lambda x: x")})
@@ -101,7 +108,8 @@ def test_a_file_that_settled_a_finding_elsewhere_is_checked_with_its_component(p
 
 @pytest.mark.parametrize("changes", [
     {"pkg/numdiff.py": NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()")},  # read by the others
-    {"pkg/sine.py": SINE.format(objective="np.tanh"), "pkg/plain.py": SINE.format(objective="np.tan")},  # two files
+    {"pkg/sine.py": SINE.format(objective="np.tanh"), "pkg/lin.py": "# changed\n" + MAIN.format(
+        imports="from .numdiff import num_grad", call="num_grad")},  # two sinks, one settling a finding elsewhere
     {"pkg/plain.py": SINE.format(objective="np.tan") + "\n\ndef helper():\n    pass\n"},  # now read by sine.py
 ])
 def test_other_changes_check_the_whole_component(project, changes: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
