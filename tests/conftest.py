@@ -63,6 +63,21 @@ def expected_markers(path: Path) -> set[tuple[str, int, int]]:
     return out
 
 
+def record_checks(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The file names of every component check (`checker.check_group`) from now on, in order."""
+    from aliaslint import checker
+
+    seen: list[list[str]] = []
+    real = checker.check_group
+
+    def recording(files, *args):  # type: ignore[no-untyped-def]
+        seen.append([Path(f.path).name for f in files])
+        return real(files, *args)
+
+    monkeypatch.setattr(checker, "check_group", recording)
+    return seen
+
+
 def reported(output: str) -> set[tuple[str, int, int]]:
     out = set()
     for line in output.splitlines():

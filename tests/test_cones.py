@@ -10,7 +10,7 @@ import pytest
 
 from aliaslint import checker
 
-from conftest import reported, run_cli
+from conftest import record_checks, reported, run_cli
 from test_project import MAIN, NUMDIFF, make
 
 SINE = """\
@@ -48,14 +48,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list
         "pkg/sine.py": SINE.format(objective="np.sin") + "from .plain import helper\n",
         "pkg/plain.py": SINE.format(objective="np.cos"),
     })
-    seen: list[list[str]] = []
-    real = checker.check_group
-
-    def recording(files, *args):  # type: ignore[no-untyped-def]
-        seen.append([Path(f.path).name for f in files])
-        return real(files, *args)
-
-    monkeypatch.setattr(checker, "check_group", recording)
+    seen = record_checks(monkeypatch)
     assert lint(tmp_path, seen) == [["lin.py", "numdiff.py", "plain.py", "sine.py"]]
     return tmp_path, seen
 
@@ -134,9 +127,7 @@ def test_a_file_whose_finding_another_file_reports_is_checked_with_its_component
         "pkg/use.py": use.format(""),
         "pkg/other.py": "from .ident import ident\n\nprint(ident(1))\n",
     })
-    seen: list[list[str]] = []
-    real = checker.check_group
-    monkeypatch.setattr(checker, "check_group", lambda files, *a: seen.append([Path(f.path).name for f in files]) or real(files, *a))
+    seen = record_checks(monkeypatch)
     assert lint(tmp_path, seen) == [["ident.py", "other.py", "use.py"]]
     assert reported(run_cli(["-q", "."], cwd=tmp_path).output) == {("ALI001", 6, 1), ("ALI002", 2, 12)}
     make(tmp_path, {"pkg/use.py": use.format(" + 1.0")})
@@ -156,9 +147,7 @@ def test_a_file_whose_summary_another_file_reports_is_checked_with_its_component
         "pkg/wrap.py": wrap,
         "pkg/other.py": "import numpy as np\n\nfrom .helper import num_grad\n\nprint(num_grad(np.sin, np.ones(2)))\n",
     })
-    seen: list[list[str]] = []
-    real = checker.check_group
-    monkeypatch.setattr(checker, "check_group", lambda files, *a: seen.append([Path(f.path).name for f in files]) or real(files, *a))
+    seen = record_checks(monkeypatch)
     args = ["-q", "--select", "ALI100", "."]
     assert run_cli(args, cwd=tmp_path).output.startswith("pkg/helper.py:3:5: ALI100 ")
     make(tmp_path, {"pkg/wrap.py": wrap.replace("np.zeros(3)", "[0.0] * 3")})
@@ -177,10 +166,9 @@ def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches
         "pkg/lin.py": MAIN.format(imports="from .numdiff import num_grad", call="num_grad"),
         "pkg/sine.py": SINE.format(objective="np.sin"),
     })
-    checked: list[list[str]] = []
+    checked = record_checks(monkeypatch)
     parsed: list[str] = []
-    real_check, real_parse = checker.check_group, checker._parse
-    monkeypatch.setattr(checker, "check_group", lambda files, *a: checked.append([Path(f.path).name for f in files]) or real_check(files, *a))
+    real_parse = checker._parse
     monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
     before = run_cli(["-q", "."], cwd=tmp_path).output
     make(tmp_path, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})

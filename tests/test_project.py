@@ -12,7 +12,7 @@ from aliaslint import checker
 from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name
 from aliaslint.analysis.project import SourceModule
 
-from conftest import reported, run_cli
+from conftest import record_checks, reported, run_cli
 
 NUMDIFF = """\
 import numpy as np
@@ -75,14 +75,7 @@ def test_a_component_is_analysed_in_path_order_whatever_the_command_line(
     """How much work the fixpoint does depends on the order it first visits scopes in, so the
     command line's order of paths must not reach it."""
     make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad")})
-    seen: list[list[str]] = []
-    real = checker.check_group
-
-    def recording(files, *args):  # type: ignore[no-untyped-def]
-        seen.append([Path(f.path).name for f in files])
-        return real(files, *args)
-
-    monkeypatch.setattr(checker, "check_group", recording)
+    seen = record_checks(monkeypatch)
     forward = run_cli(["-q", "--no-cache", "main.py", "numdiff.py"], cwd=tmp_path)
     backward = run_cli(["-q", "--no-cache", "numdiff.py", "main.py"], cwd=tmp_path)
     assert seen == [["main.py", "numdiff.py"], ["main.py", "numdiff.py"]]
