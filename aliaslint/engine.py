@@ -151,11 +151,12 @@ class _Task:
 
     def only_sinks_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
         if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
-                and len(previous["digests"]) == len(self.group) and len(previous.get("results", ())) == len(self.group)):
-            return
+                and isinstance(previous.get("results"), list) and isinstance(previous.get("alone"), frozenset)
+                and len(previous["digests"]) == len(previous["results"]) == len(self.group)):
+            return  # none, or not one this code wrote: the whole component is checked
         changed = [i for i, d in zip(self.group, previous["digests"], strict=True) if digests[i] != d]
         place = {i: k for k, i in enumerate(self.group)}
-        sinks, alone = set(self.sinks), previous.get("alone", ())
+        sinks, alone = set(self.sinks), previous["alone"]
         if not changed or any(i not in sinks or place[i] not in alone for i in changed):
             return
         reached = {j for i in changed for j in cone(i, self.group, edges)}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from aliaslint import checker
+from aliaslint.cache import Cache
 
 from conftest import record_checks, reported, run_cli
 from test_project import MAIN, NUMDIFF, make
@@ -177,3 +178,16 @@ def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches
     after = run_cli(["-q", "."], cwd=tmp_path).output
     assert checked == [["extra.py", "numdiff.py", "sine.py"]] and parsed == ["sine.py", "numdiff.py"]
     assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output != before
+
+
+@pytest.mark.parametrize("entry", [b"aliaslint-cache-1\n\x80\x04truncated", "wrong shape"])
+def test_a_damaged_latest_entry_checks_the_whole_component(project, entry: bytes | str) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    (path,) = sorted((root / ".aliaslint_cache" / "latest").glob("[0-9a-f]*"))
+    if isinstance(entry, bytes):
+        path.write_bytes(entry)
+    else:
+        cache = Cache(str(root / ".aliaslint_cache"))
+        cache.put("latest", path.name, {**cache.get("latest", path.name), "alone": 5})  # type: ignore[dict-item]
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
+    assert lint(root, seen) == [["lin.py", "numdiff.py", "plain.py", "sine.py"]]
