@@ -63,24 +63,24 @@ def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None
 
     For each of ``sinks`` (files no other file of the component reads, see
     :func:`.analysis.imports.sinks`), also say whether its analysis stayed within its own file
-    (:func:`.analysis.project.settles_elsewhere`): the engine re-analyses such a file, when it
-    alone changes, with only the files it reads.
+    (:func:`.analysis.project.settles_elsewhere`): when only such files change, the engine
+    checks them with only the files they read. When not every file is reported or asked about,
+    only what those need is analysed, and parsed (see :func:`.analysis.project.analyze_component`).
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = [module_name(f.path) for f in files]
     shown = set(range(len(files)) if report is None else report)
-    # Files asked about are analysed with what their own scopes read, the others' trees parsed
-    # only when the analysis first resolves a name into them (see analysis.project).
     asked = shown | set(sinks)
-    later = len(asked) < len(files)
+    lazily = len(asked) < len(files)  # the others parsed when the analysis first needs them
     with _trees_out_of_collection() as trees_made:
-        parsed: list[cst.Module | Diagnostic | None] = [_parse(f) if i in asked or not later else None for i, f in enumerate(files)]
+        parsed: list[cst.Module | Diagnostic | None] = [
+            _parse(f) if i in asked or not lazily else None for i, f in enumerate(files)]
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
         alone = {i for i in sinks if i not in members}  # a file not analysed settles nothing
         if modules:
-            found, settled_here = _lint_component(files, modules, members, asked if later else None, shown, sinks)
+            found, settled_here = _lint_component(files, modules, members, asked if lazily else None, shown, sinks)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             alone |= settled_here
@@ -144,8 +144,10 @@ def _lint_component(
                       if o is not m and o.module is not None]
             ctx = RuleContext(files[i].shown, m.module, result, others, positions)  # type: ignore[arg-type]
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
-        scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True) if m.info is not None}
-        return found, {i for i in sinks if i in scopes and not settles_elsewhere(result, scopes[i])}
+        asked_about = set(sinks)
+        scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)
+                  if i in asked_about and m.info is not None}
+        return found, {i for i in scopes if not settles_elsewhere(result, scopes[i])}
     except RecursionError:
         message = "cannot analyse file: nesting too deep"
     except Exception as e:  # a bug in aliaslint must not stop the run over the other files

@@ -218,12 +218,10 @@ class ModuleAnalysis:
             for w in sorted(woken - queued):
                 queued.add(w)
                 queue.append(w)
-            asked = self._readers.asked
+            asked = self._readers.asked  # never asked for before, so neither queued nor visited
             if asked:
-                for w in asked:
-                    if w not in queued and w not in runs:
-                        queued.add(w)
-                        queue.append(w)
+                queued.update(asked)
+                queue.extend(asked)
                 asked.clear()
         self._readers.demand = None
         all_findings = frozenset().union(*findings.values()) if findings else frozenset()
