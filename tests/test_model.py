@@ -716,6 +716,18 @@ def test_only_the_scopes_a_file_reads_are_analysed_for_it() -> None:
     assert {i: module_only.summaries[i] for i in module_only.summaries} == {i: everything.summaries[i] for i in (0, 1, 2)}
 
 
+def test_a_file_that_joins_a_merged_module_is_numbered_after_it_and_its_classes_are_found() -> None:
+    """A file parsed only when a name is first resolved into it joins the component's
+    ModuleInfo after the class lookups have been indexed: they must see its classes too."""
+    first = collect_scopes(cst.parse_module("class A:\n    def f(self):\n        pass\n"))
+    assert [c.name for c in first.classes_named("A")] == ["A"] and first.class_of(first.classes[0].node).name == "A"
+    second = collect_scopes(cst.parse_module("def g():\n    pass\n\n\nclass B(A):\n    pass\n"))
+    node = second.classes[0].node
+    first.extend(second)
+    assert [s.index for s in first.scopes] == list(range(len(first.scopes))) and len(first.scopes) == 4
+    assert first.classes_named("B")[0].index == 1 and first.class_of(node).name == "B"
+
+
 def test_a_shared_table_reads_as_a_dict() -> None:
     table = SharedTable(Readers(), lambda key: None)
     table["a"] = 1
