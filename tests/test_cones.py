@@ -180,6 +180,42 @@ def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches
     assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output != before
 
 
+IMPORTS = "from .bump import bump\nfrom .unused import thing\n"
+
+
+@pytest.mark.parametrize("step", [
+    IMPORTS + "\n\ndef step(v):\n    g = bump\n    g(v)\n",  # read by the function
+    IMPORTS + '\nWAYS = {"bump": bump}\n\n\ndef step(v):\n    WAYS["bump"](v)\n',  # read by the module body
+])
+def test_a_module_body_import_is_parsed_only_when_a_name_it_binds_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """`step.py`'s module body imports `bump` and `thing`; only `bump` is read (as a value, not
+    a call by its name), so `unused.py` is not parsed, and the write through `g` still makes
+    `run.py`'s stored result stale."""
+    own = OWN.replace("    x += 1.0\n", "    step(x)\n")
+    make(tmp_path, {
+        "pkg/bump.py": "def bump(v):\n    v += 1.0\n",
+        "pkg/unused.py": "def thing():\n    return 1\n",
+        "pkg/step.py": step,
+        "pkg/run.py": "import numpy as np\n\nfrom .step import step\n",
+    })
+    checked = record_checks(monkeypatch)
+    parsed: list[str] = []
+    real_parse = checker._parse
+    monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
+    assert run_cli(["-q", "."], cwd=tmp_path).output == ""
+    make(tmp_path, {"pkg/run.py": "import numpy as np\n\nfrom .step import step\n" + own})
+    checked.clear()
+    parsed.clear()
+    after = run_cli(["-q", "."], cwd=tmp_path).output
+    assert checked == [["bump.py", "run.py", "step.py", "unused.py"]] and parsed == ["run.py", "step.py", "bump.py"]
+    assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output == (
+        "pkg/run.py:7:12: ALI002 `ident` returns its argument `v` itself, not a copy; the result stored at line 12"
+        " goes stale when the argument is modified in place\n"
+        "pkg/run.py:12:5: ALI001 [*] result of `ident(x)` aliases `x`, which is modified in place inside the call"
+        " `step(x)` at line 13 before this value is read at line 14; `ident` returns its argument\n"
+    )
+
+
 @pytest.mark.parametrize("entry", [b"aliaslint-cache-1\n\x80\x04truncated", "wrong shape"])
 def test_a_damaged_latest_entry_checks_the_whole_component(project, entry: bytes | str) -> None:  # type: ignore[no-untyped-def]
     root, seen = project

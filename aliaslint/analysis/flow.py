@@ -705,17 +705,23 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     def _name_refs(self, name: str, st: State) -> Refs:
         scope = self.scope
-        if scope.is_module or name in scope.locals:
+        if scope.is_module:
+            return self.mod.imports_read(st.env.get(name, EMPTY))
+        if name in scope.locals:
             return st.env.get(name, EMPTY)
         p = scope.parent
         while p is not None:
-            if p.is_module or name in p.locals:
+            if p.is_module:
+                return self.mod.imports_read(self.mod.scope_bindings(p.index).get(name, EMPTY))
+            if name in p.locals:
                 return self.mod.scope_bindings(p.index).get(name, EMPTY)
             p = p.parent
         return EMPTY
 
     def _imported(self, name: str) -> Refs:
         """What an import binds: a function or class of another file of the run, else nothing known."""
+        if self.scope.is_module:
+            return self.mod.import_binding(self.scope, name)
         full = self.scope.imports.get(name)
         target = None if full is None else self.mod.imported(self.scope, full)
         return EMPTY if target is None else frozenset({Ref(target, Rel.SAME, NO_COND)})

@@ -20,7 +20,7 @@ import libcst as cst
 from .imports import MAX_REEXPORT_DEPTH, absolute_import, modelled_elsewhere
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .summaries import ModuleAnalysis, ModuleResult
-from .values import Obj
+from .values import UNLOADED, Obj
 
 
 @dataclass(eq=False)
@@ -60,22 +60,25 @@ class Resolver:
             s = s.parent
         return None if s is None else self.module_of_scope.get(s.index)
 
-    def target(self, scope: Scope, qualified: str) -> Obj | None:
-        """The object ``qualified`` (as the scope's imports spell it) names, if the run defines it."""
+    def target(self, scope: Scope, qualified: str, load: bool = True) -> Obj | None:
+        """The object ``qualified`` (as the scope's imports spell it) names, if the run defines it.
+        Without ``load``, :data:`UNLOADED` when finding it would parse a file not parsed yet."""
         importer = self.module_of(scope)
         if importer is None:
             return None
         name = absolute_import(importer, qualified)
         if modelled_elsewhere(importer.name, name):
             return None
-        return self._lookup(name, 0)
+        return self._lookup(name, 0, load)
 
-    def _lookup(self, name: str, depth: int) -> Obj | None:
+    def _lookup(self, name: str, depth: int, load: bool = True) -> Obj | None:
         if depth > MAX_REEXPORT_DEPTH or "." not in name:
             return None
         owner, _, attr = name.rpartition(".")
         m = self.by_name.get(owner)
         if m is not None and m.info is None and self._load is not None:
+            if not load:
+                return UNLOADED
             m = self._load(m)
         if m is None or m.info is None:
             return None
@@ -88,7 +91,7 @@ class Resolver:
                 return ("class", c.index)
         reexport = module_scope.imports.get(attr)
         if reexport is not None:
-            return self._lookup(absolute_import(m, reexport), depth + 1)
+            return self._lookup(absolute_import(m, reexport), depth + 1, load)
         return None
 
 

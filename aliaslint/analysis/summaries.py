@@ -30,6 +30,7 @@ from .values import (
     Ref,
     Refs,
     Rel,
+    UNLOADED,
     alloc,
     attr,
     is_callable_obj,
@@ -143,10 +144,44 @@ class ModuleAnalysis:
             setattr(self, name, SharedTable(self._readers, writer))
         if self.resolver is not None:
             self.info.resolve = self.resolver.target
+        self._stand_ins = False  # whether some import binds a stand-in (see import_binding)
+        self._looked_up: dict[Obj, Refs] = {}
 
     def imported(self, scope: Scope, qualified: str) -> Obj | None:
         """The function or class of another file of the run that an imported name denotes."""
         return None if self.resolver is None else self.resolver.target(scope, qualified)
+
+    def import_binding(self, scope: Scope, name: str) -> Refs:
+        """What a module's import statement binds ``name`` to. When finding it would parse a file
+        not parsed yet, a stand-in, looked up when the name is read (:meth:`imports_read`): a
+        module body imports much that the functions asked about never use, and each file it
+        parses imports more (only a check of some files of a component parses files lazily,
+        see :func:`.project.analyze_component`)."""
+        full = scope.imports.get(name)
+        if full is None or self.resolver is None:
+            return EMPTY
+        target = self.resolver.target(scope, full, load=False)
+        if target is UNLOADED:
+            self._stand_ins = True
+            return frozenset({Ref(("import", scope.index, name), Rel.SAME, NO_COND)})
+        return EMPTY if target is None else frozenset({Ref(target, Rel.SAME, NO_COND)})
+
+    def imports_read(self, refs: Refs) -> Refs:
+        """``refs`` (of a module scope's name) with each stand-in for an import replaced by what it
+        names, so that a read sees what an import looked up at once would have bound."""
+        if not self._stand_ins or not any(r.obj[0] == "import" for r in refs):
+            return refs
+        out = {r for r in refs if r.obj[0] != "import"}
+        for r in refs:
+            if r.obj[0] == "import":
+                found = self._looked_up.get(r.obj)
+                if found is None:
+                    scope = self.info.scopes[r.obj[1]]
+                    target = self.imported(scope, scope.imports[r.obj[2]])
+                    found = self._looked_up[r.obj] = (
+                        EMPTY if target is None else frozenset({Ref(target, Rel.SAME, NO_COND)}))
+                out |= found
+        return frozenset(out)
 
     def age(self, obj: Obj, old: Obj) -> None:
         """What is known of an allocation holds for its older objects too (see HeapMixin._renew)."""

@@ -17,6 +17,9 @@ Object shapes::
     ("bound", scope, self)     method ``scope`` bound to object ``self``
     ("partial", scope, n)      ``functools.partial(f, ...)`` of function ``scope``, ``n`` positionals bound
     ("class", name)            a class defined in the module
+    ("import", scope, name)    what module scope ``scope`` imported as ``name``, from a file not
+                               parsed yet: found, and that file parsed, only when the name is read
+                               (see :meth:`.summaries.ModuleAnalysis.imports_read`)
 
 Condition atoms (a ref or fact holds only when every atom of its condition holds)::
 
@@ -80,6 +83,10 @@ class Ref(NamedTuple):
 Refs = frozenset[Ref]
 EMPTY: Refs = frozenset()
 
+# What a lookup of an imported name answers, asked not to parse, when the name leads into a file
+# not parsed yet (see :meth:`.project.Resolver.target`).
+UNLOADED: Obj = ("unloaded",)
+
 
 def param(scope: int, k: int) -> Obj:
     return ("param", scope, k)
@@ -115,7 +122,8 @@ def root(obj: Obj) -> Obj:
 
 
 def is_callable_obj(obj: Obj) -> bool:
-    return obj[0] in ("func", "bound", "class", "partial")
+    """An imported name not looked up yet counts: it can name only a function or a class."""
+    return obj[0] in ("func", "bound", "class", "partial", "import")
 
 
 def with_rel(refs: Refs, rel: Rel) -> Refs:
