@@ -16,7 +16,7 @@ from typing import Callable, Iterator, Sequence
 import libcst as cst
 
 from .analysis.project import SourceModule, analyze_component, settles_elsewhere
-from .analysis.imports import module_name
+from .analysis.imports import module_names
 from .cst_parsing import parse_module
 from .diagnostics import Diagnostic
 from .engine import SourceFile, file_error, one_line
@@ -68,7 +68,7 @@ def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None
     only what those need is analysed, and parsed (see :func:`.analysis.project.analyze_component`).
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
-    names = [module_name(f.path) for f in files]
+    names = module_names(f.path for f in files)
     shown = set(range(len(files)) if report is None else report)
     asked = shown | set(sinks)
     lazily = len(asked) < len(files)  # the others parsed when the analysis first needs them

@@ -34,7 +34,7 @@ class _Ignores:
 
     def __init__(self) -> None:
         self._specs: dict[str, pathspec.PathSpec | None] = {}
-        self._repo_roots: dict[str, bool] = {}  # folder -> holds a .git (asked once per folder)
+        self._chains: dict[str, tuple[tuple[str, pathspec.PathSpec], ...]] = {}  # see _applying
 
     def _spec(self, folder: str) -> pathspec.PathSpec | None:
         if folder not in self._specs:
@@ -51,22 +51,24 @@ class _Ignores:
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         full = os.path.abspath(path)
-        folder = os.path.dirname(full)
-        while True:
+        for folder, spec in self._applying(os.path.dirname(full)):
+            rel = os.path.relpath(full, folder).replace(os.sep, "/") + ("/" if is_dir else "")
+            if spec.match_file(rel):
+                return True
+        return False
+
+    def _applying(self, folder: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+        """The .gitignore files that apply in ``folder``, innermost first: its own and those
+        above it, up to the repository's root (the folder that holds ``.git``)."""
+        found = self._chains.get(folder)
+        if found is None:
             spec = self._spec(folder)
-            if spec is not None:
-                rel = os.path.relpath(full, folder).replace(os.sep, "/") + ("/" if is_dir else "")
-                if spec.match_file(rel):
-                    return True
-            root = self._repo_roots.get(folder)
-            if root is None:
-                root = self._repo_roots[folder] = os.path.isdir(os.path.join(folder, ".git"))
-            if root:
-                return False
+            found = ((folder, spec),) if spec is not None else ()
             parent = os.path.dirname(folder)
-            if parent == folder:
-                return False
-            folder = parent
+            if not os.path.isdir(os.path.join(folder, ".git")) and parent != folder:
+                found += self._applying(parent)
+            self._chains[folder] = found
+        return found
 
 
 def excluded(path: str, settings: Settings, ignores: _Ignores, is_dir: bool) -> bool:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
-from .analysis.imports import ImportFacts, components, cone, import_facts, module_name, resolution_edges, sinks
+from .analysis.imports import ImportFacts, components, cone, import_facts, module_names, resolution_edges, sinks
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
@@ -78,7 +78,7 @@ def _fewer_collections() -> Iterator[None]:
 
 def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cache | None) -> list[list[Diagnostic]]:
     out: list[list[Diagnostic]] = [[] for _ in files]
-    names = [module_name(f.path) for f in files]
+    names = module_names(f.path for f in files)
     digests = [content_digest(f.source) for f in files]
     run_key = _result_key(files, names, digests, range(len(files))) if cache is not None else None
     if cache is not None and run_key is not None:
@@ -350,7 +350,7 @@ def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list
         i: FileOutcome(r.path, [r]) for i, r in enumerate(read) if isinstance(r, Diagnostic)
     }
     position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
-    names = [module_name(f.path) for f in sources]
+    names = module_names(f.path for f in sources)
     sources, imports = _survey(sources, names, [content_digest(f.source) for f in sources], None)
     for group in _in_path_order(components(imports), sources):
         for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):

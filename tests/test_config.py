@@ -83,6 +83,19 @@ def test_gitignore_is_respected_unless_turned_off(tmp_path):
     }
 
 
+def test_gitignore_files_apply_from_the_repository_root_down(tmp_path):
+    """Each .gitignore matches relative to its own folder; one above the repository's root (the
+    folder holding `.git`) is not the repository's and does not apply."""
+    root = _project(tmp_path, None)
+    (tmp_path / ".gitignore").write_text("*.py\n")
+    (root / ".gitignore").write_text("gen/\n")
+    (root / "src" / ".gitignore").write_text("pkg/local.py\n")
+    for rel in ("src/pkg/local.py", "src/pkg/other/local.py", "gen/g.py", "src/gen/h.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLE, root / rel)
+    assert set(_files(run_cli(["-q", "."], cwd=root).output)) == {"src/pkg/fd.py", "src/pkg/other/local.py"}
+
+
 def test_exclude_and_explicit_paths_and_force_exclude(tmp_path):
     root = _project(tmp_path, '[tool.aliaslint]\nextend-exclude = ["src/pkg"]\n')
     assert run_cli(["."], cwd=root).output == "All checks passed!\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aliaslint import checker
-from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name
+from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name, module_names
 from aliaslint.analysis.project import SourceModule
 
 from conftest import record_checks, reported, run_cli
@@ -233,6 +233,8 @@ def test_module_names_and_components(tmp_path: Path) -> None:
     assert module_name(str(tmp_path / "pkg/sub/m.py")) == ("pkg.sub.m", False)
     assert module_name(str(tmp_path / "pkg/sub/__init__.py")) == ("pkg.sub", True)
     assert module_name(str(tmp_path / "top.py")) == ("top", False)
+    paths = [str(tmp_path / p) for p in ("pkg/sub/m.py", "top.py", "pkg/sub/__init__.py", "pkg/__init__.py")]
+    assert module_names(paths) == [("pkg.sub.m", False), ("top", False), ("pkg.sub", True), ("pkg", True)]
     m = SourceModule("m.py", "pkg.sub.m", False, None)  # type: ignore[arg-type]
     init = SourceModule("__init__.py", "pkg.sub", True, None)  # type: ignore[arg-type]
     assert absolute_import(m, ".util.f") == "pkg.sub.util.f"

@@ -11,7 +11,7 @@ import ast
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from .numpy_model import LIST_MUTATING_METHODS, MUTATING_FUNCTIONS, MUTATING_METHODS
 
@@ -28,19 +28,35 @@ class Named(Protocol):
     def is_package(self) -> bool: ...
 
 
-def module_name(path: str) -> tuple[str, bool]:
-    """The dotted name a file is imported under, from the ``__init__.py`` files above it."""
+def module_name(path: str, packages: dict[str, tuple[str, ...]] | None = None) -> tuple[str, bool]:
+    """The dotted name a file is imported under, from the ``__init__.py`` files above it
+    (``packages`` remembers what each folder gave, for many files of the same folders)."""
     path = os.path.abspath(path)
     folder, filename = os.path.split(path)
     stem = filename.rsplit(".", 1)[0]
     is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
-    while os.path.exists(os.path.join(folder, "__init__.py")):
-        folder, package = os.path.split(folder)
-        parts.insert(0, package)
-        if not package:
-            break
-    return ".".join(parts) or stem, is_package
+    parts = _packages(folder, {} if packages is None else packages)
+    return ".".join(parts if is_package else (*parts, stem)) or stem, is_package
+
+
+def module_names(paths: Iterable[str]) -> list[tuple[str, bool]]:
+    """:func:`module_name` of each file, each folder looked at once."""
+    packages: dict[str, tuple[str, ...]] = {}
+    return [module_name(p, packages) for p in paths]
+
+
+def _packages(folder: str, known: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The names of the packages that ``folder`` is (outermost first): it and each folder above
+    it with an ``__init__.py``, up to the first without."""
+    found = known.get(folder)
+    if found is None:
+        if not os.path.exists(os.path.join(folder, "__init__.py")):
+            found = ()
+        else:
+            parent, package = os.path.split(folder)
+            found = (package,) if not package else (*_packages(parent, known), package)
+        known[folder] = found
+    return found
 
 
 
@@ -195,14 +211,20 @@ def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
     counts = Counter(f.name for f in facts if f is not None)
     index = {f.name: i for i, f in enumerate(facts) if f is not None and counts[f.name] == 1}
     out: list[set[int]] = [set() for _ in facts]
+    chains: dict[str, list[int]] = {}  # many files ask for the same names: each is followed once
     for i, f in enumerate(facts):
         if f is None:
             continue
+        reached = out[i]
         for query in f.queries:
             name = absolute_import(f, query)  # type: ignore[arg-type]
             if modelled_elsewhere(f.name, name):
                 continue
-            out[i].update(j for j in _resolution_chain(facts, index, name) if j != i)
+            chain = chains.get(name)
+            if chain is None:
+                chain = chains[name] = _resolution_chain(facts, index, name)
+            reached.update(chain)
+        reached.discard(i)
     return out
 
 
