@@ -47,7 +47,7 @@ def _rules(f: SourceFile) -> list[Rule]:
 @dataclass(frozen=True)
 class Checked:
     """A component's diagnostics (one list per file; empty for a file not reported), and which of
-    the files asked about (``sinks``) settled nothing that another file reports."""
+    the files asked about (``asked``) settled nothing that another file reports."""
 
     diagnostics: list[list[Diagnostic]]
     alone: frozenset[int] = frozenset()
@@ -58,29 +58,29 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
     return check_group(files).diagnostics
 
 
-def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None, sinks: Sequence[int] = ()) -> Checked:
+def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None, asked: Sequence[int] = ()) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
-    For each of ``sinks`` (files no other file of the component reads, see
-    :func:`.analysis.imports.sinks`), also say whether its analysis stayed within its own file
-    (:func:`.analysis.project.settles_elsewhere`): when only such files change, the engine
-    checks them with only the files they read. When not every file is reported or asked about,
-    only what those need is analysed, and parsed (see :func:`.analysis.project.analyze_component`).
+    For each file in ``asked``, also say whether its analysis stayed within its own file
+    (:func:`.analysis.project.settles_elsewhere`): when only such files, and the files that read
+    them, change, the engine checks those with only the files they read (see ``engine._Task``).
+    When not every file is reported or asked about, only what those need is analysed, and
+    parsed (see :func:`.analysis.project.analyze_component`).
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
     shown = set(range(len(files)) if report is None else report)
-    asked = shown | set(sinks)
-    lazily = len(asked) < len(files)  # the others parsed when the analysis first needs them
+    wanted = shown | set(asked)
+    lazily = len(wanted) < len(files)  # the others parsed when the analysis first needs them
     with _trees_out_of_collection() as trees_made:
         parsed: list[cst.Module | Diagnostic | None] = [
-            _parse(f) if i in asked or not lazily else None for i, f in enumerate(files)]
+            _parse(f) if i in wanted or not lazily else None for i, f in enumerate(files)]
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
-        alone = {i for i in sinks if i not in members}  # a file not analysed settles nothing
+        alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         if modules:
-            found, settled_here = _lint_component(files, modules, members, asked if lazily else None, shown, sinks)
+            found, settled_here = _lint_component(files, modules, members, wanted if lazily else None, shown, asked)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             alone |= settled_here
@@ -118,13 +118,13 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
 
 
 def _lint_component(
-    files: Sequence[SourceFile], group: list[SourceModule], members: list[int], asked: set[int] | None,
-    shown: set[int], sinks: Sequence[int],
+    files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
+    shown: set[int], asked: Sequence[int],
 ) -> tuple[list[list[Diagnostic]], set[int]]:
-    """Run the analysis once for the component (for the files ``asked`` about only, when given)
-    and the rules of its members in ``shown``; and which ``sinks`` stay within their file. When an
-    error stops the analysis, every shown member gets an ALI900 diagnostic instead, and no sink
-    is known to stay within its file."""
+    """Run the analysis once for the component (for the files ``wanted`` only, when given) and
+    the rules of its members in ``shown``; and which files ``asked`` about stay within their own.
+    When an error stops the analysis, every shown member gets an ALI900 diagnostic instead, and
+    no file is known to stay within its own."""
     file_of = {id(m): i for m, i in zip(group, members, strict=True)}
 
     def parse(m: SourceModule) -> cst.Module | None:
@@ -132,8 +132,8 @@ def _lint_component(
         return tree if isinstance(tree, cst.Module) else None
 
     try:
-        wanted = None if asked is None else [m for m, i in zip(group, members, strict=True) if i in asked]
-        result = analyze_component(group, wanted, parse)
+        only = None if wanted is None else [m for m, i in zip(group, members, strict=True) if i in wanted]
+        result = analyze_component(group, only, parse)
         found = []
         positions = Positions()
         for m, i in zip(group, members, strict=True):
@@ -144,7 +144,7 @@ def _lint_component(
                       if o is not m and o.module is not None]
             ctx = RuleContext(files[i].shown, m.module, result, others, positions)  # type: ignore[arg-type]
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
-        asked_about = set(sinks)
+        asked_about = set(asked)
         scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)
                   if i in asked_about and m.info is not None}
         return found, {i for i in scopes if not settles_elsewhere(result, scopes[i])}
@@ -153,7 +153,7 @@ def _lint_component(
     except Exception as e:  # a bug in aliaslint must not stop the run over the other files
         message = f"internal error while analysing this file ({type(e).__name__}: {one_line(e)})"
     failed = [[file_error(files[i].shown, message)] if i in shown else [] for i in members]
-    return failed, set()  # whether a sink stayed within its file is not known
+    return failed, set()  # whether a file stayed within its own is not known
 
 
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:

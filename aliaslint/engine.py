@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
-from .analysis.imports import ImportFacts, components, cone, import_facts, module_names, resolution_edges, sinks
+from .analysis.imports import ImportFacts, components, cone, import_facts, module_names, readers, resolution_edges
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
@@ -101,12 +101,11 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             task = _Task(group, k)
             if cache is not None and len(group) >= _CONE_MIN_FILES:
                 task.latest_key = _latest_key(files, names, group)
-                task.sinks = sinks(group, edges)
-                task.only_sinks_changed(cache.get("latest", task.latest_key), digests, edges)
+                task.only_some_changed(cache.get("latest", task.latest_key), digests, edges)
             todo.append(task)
     done = _run_groups([t.work(files) for t in todo], pool)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
-    for t in again:  # a changed file settles something another file reports: the whole component
+    for t in again:  # a file checked again settles something another file reports: the whole component
         t.cone = t.previous = None
     for t, checked in zip(again, _run_groups([t.work(files) for t in again], pool), strict=True):
         t.finish(checked, digests)
@@ -123,52 +122,60 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
     return out
 
 
-# A component of fewer files has no sink whose cone is much smaller than itself.
+# A component of fewer files has no file whose readers and cones are much smaller than itself.
 _CONE_MIN_FILES = 3
 
 
 @dataclass
 class _Task:
-    """One component to check: in whole, or, when the files of it that changed since the last run
-    are all files that no other file reads (*sinks*), only those with the files they read (their
-    *cones*), the others' diagnostics taken from the last run.
+    """One component to check: in whole, or, when few of its files changed since the last run,
+    only the changed files and the files that read them (*readers*, see
+    :func:`.analysis.imports.readers`), with the files those read (their *cones*), the others'
+    diagnostics taken from the last run.
 
-    That is exact only if each changed file settles nothing another file reports, before and
+    That is exact only if each of those files settles nothing another file reports, before and
     after the change (:func:`.analysis.project.settles_elsewhere`): the last run's entry
-    (``latest``) records which sinks did not, and the cones' check says whether the new versions
-    do; if one does, the whole component is checked.
+    (``latest``) records which files did not, and the cones' check says whether they still do
+    not; if one does, the whole component is checked. The other files do not reach the changed
+    ones, so their own analysis is the same as before.
     """
 
     group: list[int]
     key: str | None
     latest_key: str | None = None
-    sinks: list[int] = field(default_factory=list)
-    changed: list[int] = field(default_factory=list)  # the changed sinks, checked with their cones
-    cone: list[int] | None = None  # their cones' files, in the group's order
+    rechecked: list[int] = field(default_factory=list)  # the changed files and their readers
+    cone: list[int] | None = None  # the files those read, in the group's order
     previous: dict[str, Any] | None = None  # the last run's `latest` entry
     results: list[list[Diagnostic]] | None = None
     latest: dict[str, Any] | None = None  # this run's, to keep
 
-    def only_sinks_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
+    def only_some_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
         if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
                 and isinstance(previous.get("results"), list) and isinstance(previous.get("alone"), frozenset)
                 and len(previous["digests"]) == len(previous["results"]) == len(self.group)):
             return  # none, or not one this code wrote: the whole component is checked
         changed = [i for i, d in zip(self.group, previous["digests"], strict=True) if digests[i] != d]
-        place = {i: k for k, i in enumerate(self.group)}
-        sinks, alone = set(self.sinks), previous["alone"]
-        if not changed or any(i not in sinks or place[i] not in alone for i in changed):
+        if not changed:
             return
-        reached = {j for i in changed for j in cone(i, self.group, edges)}
-        self.changed, self.cone, self.previous = changed, [i for i in self.group if i in reached], previous
+        place = {i: k for k, i in enumerate(self.group)}
+        again = readers(changed, self.group, edges)
+        if len(again) == len(self.group) or any(place[i] not in previous["alone"] for i in again):
+            return
+        self.rechecked, self.cone, self.previous = again, cone(again, self.group, edges), previous
 
     def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
-        """What :func:`.checker.check_group` is given: the files, which to report, which sinks."""
+        """What :func:`.checker.check_group` is given: the files, which to report, which to ask
+        whether they settle something elsewhere."""
         if self.cone is not None:
-            at = [self.cone.index(i) for i in self.changed]
+            at = self._places()
             return [files[i] for i in self.cone], at, at
-        place = {i: k for k, i in enumerate(self.group)}
-        return [files[i] for i in self.group], None, [place[i] for i in self.sinks]
+        return [files[i] for i in self.group], None, list(range(len(self.group)))
+
+    def _places(self) -> list[int]:
+        """Where the files checked again are in the cones' check."""
+        assert self.cone is not None
+        place = {i: k for k, i in enumerate(self.cone)}
+        return [place[i] for i in self.rechecked]
 
     def finish(self, checked: Any, digests: list[str]) -> bool:
         """Take the check's results; False when the cones' check cannot stand for the component's."""
@@ -176,13 +183,14 @@ class _Task:
             self.results = checked.diagnostics
             alone = checked.alone  # places in the group, whose order is the files' paths'
         else:
-            at = [self.cone.index(i) for i in self.changed]
+            at = self._places()
             if any(k not in checked.alone for k in at):
                 return False
             assert self.previous is not None
             self.results = list(self.previous["results"])
-            for i, k in zip(self.changed, at, strict=True):
-                self.results[self.group.index(i)] = checked.diagnostics[k]
+            place = {i: k for k, i in enumerate(self.group)}
+            for i, k in zip(self.rechecked, at, strict=True):
+                self.results[place[i]] = checked.diagnostics[k]
             alone = frozenset(self.previous["alone"])
         if self.latest_key is not None:
             self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone}

@@ -104,12 +104,58 @@ def test_a_file_that_settled_a_finding_elsewhere_is_checked_with_its_component(p
     {"pkg/numdiff.py": NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()")},  # read by the others
     {"pkg/sine.py": SINE.format(objective="np.tanh"), "pkg/lin.py": "# changed\n" + MAIN.format(
         imports="from .numdiff import num_grad", call="num_grad")},  # two sinks, one settling a finding elsewhere
-    {"pkg/plain.py": SINE.format(objective="np.tan") + "\n\ndef helper():\n    pass\n"},  # now read by sine.py
 ])
 def test_other_changes_check_the_whole_component(project, changes: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     root, seen = project
     make(root, changes)
     assert [len(files) for files in lint(root, seen)] == [4]
+
+
+def test_a_file_that_becomes_read_by_another_is_checked_with_its_reader(project) -> None:  # type: ignore[no-untyped-def]
+    """`sine.py` imports `helper` from `plain.py`, which now defines it."""
+    root, seen = project
+    make(root, {"pkg/plain.py": SINE.format(objective="np.tan") + "\n\ndef helper():\n    pass\n"})
+    assert lint(root, seen) == [["numdiff.py", "plain.py", "sine.py"]]
+
+
+def test_a_changed_file_read_by_others_is_checked_with_its_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`use.py` keeps its own function's result across a call of `util.py`'s `bump`, which writes
+    into its argument: ALI001 and ALI002, both in `use.py`. When `bump` stops writing, `util.py`
+    and `use.py` are checked again with the file they read (`base.py`), not `other.py`."""
+    use = "import numpy as np\n\nfrom .util import bump\n" + OWN.replace("    x += 1.0\n", "    bump(x)\n")
+    util = "from .base import scale\n\n\ndef bump(v):\n    {}\n"
+    make(tmp_path, {
+        "pkg/base.py": "def scale(v):\n    return 2.0 * v\n",
+        "pkg/util.py": util.format("v += scale(1.0)"),
+        "pkg/use.py": use,
+        "pkg/other.py": "from .base import scale\n\nprint(scale(3.0))\n",
+    })
+    seen = record_checks(monkeypatch)
+    assert lint(tmp_path, seen) == [["base.py", "other.py", "use.py", "util.py"]]
+    assert reported(run_cli(["-q", "."], cwd=tmp_path).output) == {("ALI001", 12, 5), ("ALI002", 7, 12)}
+    make(tmp_path, {"pkg/util.py": util.format("return v + scale(1.0)")})
+    assert lint(tmp_path, seen) == [["base.py", "use.py", "util.py"]]
+    assert run_cli(["-q", "."], cwd=tmp_path).output == ""
+
+
+def test_a_changed_file_whose_reader_settles_a_finding_elsewhere_checks_the_whole_component(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`use.py` keeps the result of `util.py`'s `ident` across an in-place write: ALI002 is
+    reported in `util.py`, so a change to `util.py` checks the whole component."""
+    use = "import numpy as np\n\nfrom .util import ident\n\nx = np.zeros(3)\nfp = ident(x)\nx += 1.0\nprint(fp - x)\n"
+    util = "from .base import scale\n\n\ndef ident(v):\n    return {}\n"
+    whole = ["base.py", "other.py", "use.py", "util.py"]
+    make(tmp_path, {
+        "pkg/base.py": "def scale(v):\n    return 2.0 * v\n",
+        "pkg/util.py": util.format("v"),
+        "pkg/use.py": use,
+        "pkg/other.py": "from .base import scale\n\nprint(scale(3.0))\n",
+    })
+    seen = record_checks(monkeypatch)
+    assert lint(tmp_path, seen) == [whole]
+    assert reported(run_cli(["-q", "."], cwd=tmp_path).output) == {("ALI001", 6, 1), ("ALI002", 5, 12)}
+    make(tmp_path, {"pkg/util.py": util.format("v.copy()")})
+    assert lint(tmp_path, seen) == [whole]
+    assert run_cli(["-q", "."], cwd=tmp_path).output == ""
 
 
 def test_a_file_that_no_longer_parses_leaves_its_component(project) -> None:  # type: ignore[no-untyped-def]

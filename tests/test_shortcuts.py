@@ -1,8 +1,9 @@
 """The work aliaslint skips changes nothing: linking only files whose names resolve into each other,
 leaving unparsed a lone file without any in-place write, and spreading components over worker
 processes give exactly the diagnostics of analysing every file of the run as one component, and so
-does the order of a component's files. A file no other reads (a sink) gets the same diagnostics
-from the files it reads alone, and one that settles nothing elsewhere changes nothing of the others'."""
+does the order of a component's files. A file and the files that read it get the same diagnostics
+from the files they read alone, and when they settle nothing elsewhere, a change to the file
+changes nothing of the others'."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aliaslint.analysis.imports import components, cone, module_name, resolution_edges, sinks
+from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_edges, sinks
 from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
@@ -60,36 +61,46 @@ def test_the_order_of_a_components_files_changes_nothing(files: list[SourceFile]
     assert lint_group(files[::-1])[::-1] == expected
 
 
-def test_a_sink_needs_only_its_cone_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile]) -> None:
-    """What the engine relies on to re-check one changed file with only the files it reads (see
-    test_cones.py), over every component of several files: the project above and aliaslint's own
-    code."""
+def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile]) -> None:
+    """What the engine relies on to re-check a changed file and the files that read it with only
+    the files they read (see test_cones.py), over every component of several files: the project
+    above and aliaslint's own code."""
     names = [module_name(f.path) for f in files]
     files, facts = _survey(files, names, [content_digest(f.source) for f in files], None)
     edges = resolution_edges(facts)
-    seen_alone = seen_not_alone = 0
+    seen_alone = seen_not_alone = seen_read = 0
     for group in components(facts, edges):
         if len(group) < 3:
             continue
-        ends = sinks(group, edges)
-        full = check_group([files[i] for i in group], None, [group.index(s) for s in ends])
+        full = check_group([files[i] for i in group], None, range(len(group)))
         mine = {i: full.diagnostics[k] for k, i in enumerate(group)}
         alone = {group[k] for k in full.alone}
         seen_alone += len(alone)
-        seen_not_alone += len(set(ends) - alone)
+        seen_not_alone += len(set(group) - alone)
         # the others' diagnostics are the same without what the sinks that stay home say
-        emptied = check_group([replace(files[i], source=b"") if i in alone else files[i] for i in group])
-        assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in alone] == [
-            mine[i] for i in group if i not in alone]
-        # and a sink's own are those of its cone: every sink with diagnostics or settling elsewhere,
-        # and a few others
-        for s in [s for s in ends if mine[s] or s not in alone] + [s for s in ends if not mine[s] and s in alone][:3]:
-            reached = cone(s, group, edges)
-            at = reached.index(s)
-            checked = check_group([files[i] for i in reached], [at], [at])
-            assert checked.diagnostics[at] == mine[s], files[s].path
-            assert (at in checked.alone) == (s in alone), files[s].path
+        ends = sinks(group, edges)
+        emptied = check_group([replace(files[i], source=b"") if i in alone and i in ends else files[i] for i in group])
+        assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in alone or i not in ends] == [
+            mine[i] for i in group if i not in alone or i not in ends]
+        # and the same without a file read by others, when it and they all stay home, except theirs
+        for f in [f for f in group if f not in ends and set(readers([f], group, edges)) <= alone][:3]:
+            again = set(readers([f], group, edges))
+            emptied = check_group([replace(files[i], source=b"") if i == f else files[i] for i in group])
+            assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in again] == [
+                mine[i] for i in group if i not in again]
+            seen_read += 1
+        # and a file's readers' own diagnostics are those of their cones: for every file with
+        # diagnostics or settling elsewhere, and a few others
+        for f in [f for f in group if mine[f] or f not in alone] + [f for f in group if not mine[f] and f in alone][:3]:
+            again = readers([f], group, edges)
+            reached = cone(again, group, edges)
+            at = [reached.index(i) for i in again]
+            checked = check_group([files[i] for i in reached], at, at)
+            for i, k in zip(again, at, strict=True):
+                assert checked.diagnostics[k] == mine[i], files[i].path
+                assert (k in checked.alone) == (i in alone), files[i].path
     assert seen_alone > 10 and seen_not_alone >= 2  # `main.py` and `other.py` settle findings in `numdiff.py`
+    assert seen_read >= 2
 
 
 def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -252,20 +252,37 @@ def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | 
 
 def sinks(group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
     """The files of a component that none of the others reaches: nothing their analysis concludes
-    is read by another file's, so one of them can be re-analysed with only its :func:`cone`."""
+    is read by another file's."""
     reached = {j for i in group for j in edges[i]}
     return [i for i in group if i not in reached]
 
 
-def cone(file: int, group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
-    """The file and every file it reaches, in the group's order: all that its analysis reads."""
-    seen = {file}
-    stack = [file]
+def cone(files: int | Iterable[int], group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
+    """The files and every file they reach, in the group's order: all that their analysis reads."""
+    seen = {files} if isinstance(files, int) else set(files)
+    stack = list(seen)
     while stack:
         for j in edges[stack.pop()]:
             if j not in seen:
                 seen.add(j)
                 stack.append(j)
+    return [i for i in group if i in seen]
+
+
+def readers(files: Iterable[int], group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
+    """The files and every file of the group that reaches one of them, in the group's order: all
+    whose analysis may read what theirs concludes."""
+    reached_by: dict[int, list[int]] = {}
+    for i in group:
+        for j in edges[i]:
+            reached_by.setdefault(j, []).append(i)
+    seen = set(files)
+    stack = list(seen)
+    while stack:
+        for i in reached_by.get(stack.pop(), ()):
+            if i not in seen:
+                seen.add(i)
+                stack.append(i)
     return [i for i in group if i in seen]
 
 

@@ -118,8 +118,8 @@ def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
     A caller settles a helper's latent finding (a finding in the helper's scope), stores the
     result of an aliasing function of another file (ALI002 reports at that function's return), or
     inherits a helper's latent finding into its own summary (ALI100 reports it at the helper's
-    store). A file whose scopes did none of these can change without changing any other file's
-    report, as long as no other file reads its functions (see :func:`.imports.sinks`).
+    store). When a file whose scopes did none of these changes, before and after, only the files
+    that read it can report something else (see :func:`.imports.readers`).
     """
     for i in scopes:
         for f in result.found_by.get(i, ()):
