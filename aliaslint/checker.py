@@ -62,8 +62,8 @@ def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
     For each file in ``asked``, also say whether its analysis stayed within its own file
-    (:func:`.analysis.project.settles_elsewhere`): when only such files, and the files that read
-    them, change, the engine checks those with only the files they read (see ``engine._Task``).
+    (:func:`.analysis.project.settles_elsewhere`): when a file changes and it and the files that
+    read it all do, the engine checks them with only the files they read (see ``engine._Task``).
     When not every file is reported or asked about, only what those need is analysed, and
     parsed (see :func:`.analysis.project.analyze_component`).
     """

@@ -137,7 +137,9 @@ class _Task:
     after the change (:func:`.analysis.project.settles_elsewhere`): the last run's entry
     (``latest``) records which files did not, and the cones' check says whether they still do
     not; if one does, the whole component is checked. The other files do not reach the changed
-    ones, so their own analysis is the same as before.
+    ones, so their own analysis is the same as before. When the changed files and their readers
+    are more than half the component, it is checked whole at once: their check would cost about
+    as much, and twice as much if one of them turned out to settle something elsewhere.
     """
 
     group: list[int]
@@ -159,8 +161,9 @@ class _Task:
             return
         place = {i: k for k, i in enumerate(self.group)}
         again = readers(changed, self.group, edges)
-        if len(again) == len(self.group) or any(place[i] not in previous["alone"] for i in again):
-            return
+        if 2 * len(again) > len(self.group) or any(place[i] not in previous["alone"] for i in again):
+            return  # most of the component (a check of their cones would cost about as much), or
+            # one settled something elsewhere
         self.rechecked, self.cone, self.previous = again, cone(again, self.group, edges), previous
 
     def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:

@@ -138,6 +138,25 @@ def test_a_changed_file_read_by_others_is_checked_with_its_readers(tmp_path: Pat
     assert run_cli(["-q", "."], cwd=tmp_path).output == ""
 
 
+def test_a_change_read_by_most_of_the_component_checks_it_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`util.py` and the three files that read it are more than half of the six."""
+    reader = "from .util import bump\n\nbump([0.0])\n"
+    util = "from .base import scale\n\n\ndef bump(v):\n    {}\n"
+    make(tmp_path, {
+        "pkg/base.py": "def scale(v):\n    return 2.0 * v\n",
+        "pkg/util.py": util.format("v += scale(1.0)"),
+        "pkg/r1.py": reader, "pkg/r2.py": reader, "pkg/r3.py": reader,
+        "pkg/other.py": "from .base import scale\n\nprint(scale(3.0))\n",
+    })
+    seen = record_checks(monkeypatch)
+    whole = ["base.py", "other.py", "r1.py", "r2.py", "r3.py", "util.py"]
+    assert lint(tmp_path, seen) == [whole]
+    make(tmp_path, {"pkg/util.py": util.format("return v + scale(1.0)")})
+    assert lint(tmp_path, seen) == [whole]
+    make(tmp_path, {"pkg/r1.py": "# changed\n" + reader, "pkg/r2.py": "# changed\n" + reader})
+    assert lint(tmp_path, seen) == [["base.py", "r1.py", "r2.py", "util.py"]]
+
+
 def test_a_changed_file_whose_reader_settles_a_finding_elsewhere_checks_the_whole_component(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`use.py` keeps the result of `util.py`'s `ident` across an in-place write: ALI002 is
     reported in `util.py`, so a change to `util.py` checks the whole component."""
