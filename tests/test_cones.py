@@ -1,6 +1,6 @@
-"""Changed files re-checked with only the files they read: when no other file of their component
-reads them, and they settle nothing another file reports, the others' diagnostics are the last
-run's. Every run here must print exactly what a run without the cache prints."""
+"""Changed files and the files that read them re-checked with only the files they read: when none
+of them settles anything another file reports, the others' diagnostics are the last run's. Every
+run here must print exactly what a run without the cache prints."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_edges, sinks
+from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_edges
 from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
@@ -59,6 +59,12 @@ def test_worker_processes_change_nothing(files: list[SourceFile], expected: list
 
 def test_the_order_of_a_components_files_changes_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:
     assert lint_group(files[::-1])[::-1] == expected
+
+
+def sinks(group: list[int], edges: list[set[int]]) -> list[int]:
+    """The files of a component that no other file reaches: none reads what they conclude."""
+    reached = {j for i in group for j in edges[i]}
+    return [i for i in group if i not in reached]
 
 
 def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile]) -> None:

@@ -250,13 +250,6 @@ def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | 
     return list(groups.values())
 
 
-def sinks(group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
-    """The files of a component that none of the others reaches: nothing their analysis concludes
-    is read by another file's."""
-    reached = {j for i in group for j in edges[i]}
-    return [i for i in group if i not in reached]
-
-
 def cone(files: int | Iterable[int], group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
     """The files and every file they reach, in the group's order: all that their analysis reads."""
     seen = {files} if isinstance(files, int) else set(files)
