@@ -161,9 +161,10 @@ class _Task:
             return
         place = {i: k for k, i in enumerate(self.group)}
         again = readers(changed, self.group, edges)
+        # most of the component (their cones' check would cost about as much), or one of them
+        # settled something elsewhere: the whole component is checked
         if 2 * len(again) > len(self.group) or any(place[i] not in previous["alone"] for i in again):
-            return  # most of the component (a check of their cones would cost about as much), or
-            # one settled something elsewhere
+            return
         self.rechecked, self.cone, self.previous = again, cone(again, self.group, edges), previous
 
     def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
