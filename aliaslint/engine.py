@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
-from .analysis.imports import ImportFacts, components, cone, import_facts, module_names, readers, resolution_edges
+from .analysis.imports import ImportFacts, Links, components, cone, import_facts, module_names, readers, resolution_links
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
@@ -87,9 +87,9 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
         if isinstance(found, list) and len(found) == len(files):
             return found
     files, imports = _survey(files, names, digests, cache, pool)
-    edges = resolution_edges(imports)
+    links = resolution_links(imports)
     todo: list[_Task] = []
-    for group in _in_path_order(components(imports, edges), files):
+    for group in _in_path_order(components(imports, links.edges()), files):
         if len(group) == 1 and _nothing_to_report(files[group[0]], imports[group[0]]):
             continue
         k = _result_key(files, names, digests, group) if cache is not None else None
@@ -101,7 +101,7 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             task = _Task(group, k)
             if cache is not None and len(group) >= _CONE_MIN_FILES:
                 task.latest_key = _latest_key(files, names, group)
-                task.only_some_changed(cache.get("latest", task.latest_key), digests, edges)
+                task.only_some_changed(cache.get("latest", task.latest_key), digests, links)
             todo.append(task)
     done = _run_groups([t.work(files) for t in todo], pool)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
@@ -151,7 +151,7 @@ class _Task:
     results: list[list[Diagnostic]] | None = None
     latest: dict[str, Any] | None = None  # this run's, to keep
 
-    def only_some_changed(self, previous: object, digests: list[str], edges: list[set[int]]) -> None:
+    def only_some_changed(self, previous: object, digests: list[str], links: Links) -> None:
         if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
                 and isinstance(previous.get("results"), list) and isinstance(previous.get("alone"), frozenset)
                 and len(previous["digests"]) == len(previous["results"]) == len(self.group)):
@@ -160,12 +160,12 @@ class _Task:
         if not changed:
             return
         place = {i: k for k, i in enumerate(self.group)}
-        again = readers(changed, self.group, edges)
+        again = readers(changed, self.group, links)
         # most of the component (their cones' check would cost about as much), or one of them
         # settled something elsewhere: the whole component is checked
         if 2 * len(again) > len(self.group) or any(place[i] not in previous["alone"] for i in again):
             return
-        self.rechecked, self.cone, self.previous = again, cone(again, self.group, edges), previous
+        self.rechecked, self.cone, self.previous = again, cone(again, self.group, links), previous
 
     def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
         """What :func:`.checker.check_group` is given: the files, which to report, which to ask

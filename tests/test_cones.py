@@ -138,6 +138,29 @@ def test_a_changed_file_read_by_others_is_checked_with_its_readers(tmp_path: Pat
     assert run_cli(["-q", "."], cwd=tmp_path).output == ""
 
 
+def test_a_package_that_re_exports_a_changed_module_does_not_make_its_other_importers_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`use_b.py` and `use_c.py` import `b` and `c` through `pkg/__init__.py`, which also
+    re-exports `a.bump`: only the re-export is read of `__init__.py`, so a change to `a.py` is
+    checked with `use_a.py` and `__init__.py` (and the modules `__init__.py` imports), not with
+    them."""
+    use_a = "import numpy as np\n\nfrom pkg import bump\n" + OWN.replace("    x += 1.0\n", "    bump(x)\n")
+    make(tmp_path, {
+        "pkg/__init__.py": "from .a import bump\nfrom .b import b\nfrom .c import c\n",
+        "pkg/a.py": "def bump(v):\n    v += 1.0\n",
+        "pkg/b.py": "def b(v):\n    return v + 1\n",
+        "pkg/c.py": "def c(v):\n    return v + 2\n",
+        "use_a.py": use_a,
+        "use_b.py": "from pkg import b\n\nprint(b(1))\n",
+        "use_c.py": "from pkg import c\n\nprint(c(1))\n",
+    })
+    seen = record_checks(monkeypatch)
+    assert lint(tmp_path, seen) == [["__init__.py", "a.py", "b.py", "c.py", "use_a.py", "use_b.py", "use_c.py"]]
+    assert reported(run_cli(["-q", "."], cwd=tmp_path).output) == {("ALI001", 12, 5), ("ALI002", 7, 12)}
+    make(tmp_path, {"pkg/a.py": "def bump(v):\n    return v + 1.0\n"})
+    assert lint(tmp_path, seen) == [["__init__.py", "a.py", "b.py", "c.py", "use_a.py"]]
+    assert run_cli(["-q", "."], cwd=tmp_path).output == ""
+
+
 def test_a_change_read_by_most_of_the_component_checks_it_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`util.py` and the three files that read it are more than half of the six."""
     reader = "from .util import bump\n\nbump([0.0])\n"

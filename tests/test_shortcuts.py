@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_edges
+from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_links
 from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
@@ -73,7 +73,8 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
     above and aliaslint's own code."""
     names = [module_name(f.path) for f in files]
     files, facts = _survey(files, names, [content_digest(f.source) for f in files], None)
-    edges = resolution_edges(facts)
+    links = resolution_links(facts)
+    edges = links.edges()
     seen_alone = seen_not_alone = seen_read = 0
     for group in components(facts, edges):
         if len(group) < 3:
@@ -89,8 +90,8 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
         assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in alone or i not in ends] == [
             mine[i] for i in group if i not in alone or i not in ends]
         # and the same without a file read by others, when it and they all stay home, except theirs
-        for f in [f for f in group if f not in ends and set(readers([f], group, edges)) <= alone][:3]:
-            again = set(readers([f], group, edges))
+        for f in [f for f in group if f not in ends and set(readers([f], group, links)) <= alone][:3]:
+            again = set(readers([f], group, links))
             emptied = check_group([replace(files[i], source=b"") if i == f else files[i] for i in group])
             assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in again] == [
                 mine[i] for i in group if i not in again]
@@ -98,8 +99,8 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
         # and a file's readers' own diagnostics are those of their cones: for every file with
         # diagnostics or settling elsewhere, and a few others
         for f in [f for f in group if mine[f] or f not in alone] + [f for f in group if not mine[f] and f in alone][:3]:
-            again = readers([f], group, edges)
-            reached = cone(again, group, edges)
+            again = readers([f], group, links)
+            reached = cone(again, group, links)
             at = [reached.index(i) for i in again]
             checked = check_group([files[i] for i in reached], at, at)
             for i, k in zip(again, at, strict=True):

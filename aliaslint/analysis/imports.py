@@ -200,9 +200,23 @@ def _import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]
     ]
 
 
-def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
-    """For each file (by index), the other files a resolution of one of its names passes through
-    (re-exports included): what its analysis may read of theirs.
+@dataclass(frozen=True)
+class Links:
+    """For each file (by index), the other files a resolution of one of its names passes through:
+    the file that defines the function or class (``defines``: the analysis may read what that
+    file's analysis concludes of it, and so of every file that one reads in turn), and the files
+    whose re-exports lead there (``passes``: only their import statements are read)."""
+
+    defines: list[set[int]]
+    passes: list[set[int]]
+
+    def edges(self) -> list[set[int]]:
+        """Both kinds together: the files each file's analysis or its resolutions touch."""
+        return [d | p for d, p in zip(self.defines, self.passes, strict=True)]
+
+
+def resolution_links(facts: Sequence[ImportFacts | None]) -> Links:
+    """The :class:`Links` of the files of a run.
 
     Importing a module whose names resolve to nothing in the run (``numpy`` from a file of the run
     that re-exports with ``*``) reaches nothing, so unrelated files stay apart; nor does a name of
@@ -210,12 +224,11 @@ def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
     """
     counts = Counter(f.name for f in facts if f is not None)
     index = {f.name: i for i, f in enumerate(facts) if f is not None and counts[f.name] == 1}
-    out: list[set[int]] = [set() for _ in facts]
+    links = Links([set() for _ in facts], [set() for _ in facts])
     chains: dict[str, list[int]] = {}  # many files ask for the same names: each is followed once
     for i, f in enumerate(facts):
         if f is None:
             continue
-        reached = out[i]
         for query in f.queries:
             name = absolute_import(f, query)  # type: ignore[arg-type]
             if modelled_elsewhere(f.name, name):
@@ -223,9 +236,18 @@ def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
             chain = chains.get(name)
             if chain is None:
                 chain = chains[name] = _resolution_chain(facts, index, name)
-            reached.update(chain)
-        reached.discard(i)
-    return out
+            if chain:
+                links.defines[i].add(chain[-1])
+                links.passes[i].update(chain[:-1])
+        links.defines[i].discard(i)
+        links.passes[i].discard(i)
+    return links
+
+
+def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
+    """For each file (by index), every other file a resolution of one of its names passes through
+    (:meth:`Links.edges`)."""
+    return resolution_links(facts).edges()
 
 
 def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | None = None) -> list[list[int]]:
@@ -250,29 +272,35 @@ def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | 
     return list(groups.values())
 
 
-def cone(files: int | Iterable[int], group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
-    """The files and every file they reach, in the group's order: all that their analysis reads."""
-    seen = {files} if isinstance(files, int) else set(files)
-    stack = list(seen)
+def cone(files: int | Iterable[int], group: Sequence[int], links: Links) -> list[int]:
+    """The files and all that their analysis reads, in the group's order: every file whose
+    functions or classes they resolve, transitively, and the files those resolutions pass through."""
+    analysed = {files} if isinstance(files, int) else set(files)
+    stack = list(analysed)
     while stack:
-        for j in edges[stack.pop()]:
-            if j not in seen:
-                seen.add(j)
+        for j in links.defines[stack.pop()]:
+            if j not in analysed:
+                analysed.add(j)
                 stack.append(j)
-    return [i for i in group if i in seen]
+    read = analysed.union(*(links.passes[v] for v in analysed))
+    return [i for i in group if i in read]
 
 
-def readers(files: Iterable[int], group: Sequence[int], edges: Sequence[set[int]]) -> list[int]:
-    """The files and every file of the group that reaches one of them, in the group's order: all
-    whose analysis may read what theirs concludes."""
-    reached_by: dict[int, list[int]] = {}
+def readers(files: Iterable[int], group: Sequence[int], links: Links) -> list[int]:
+    """The files and every file of the group whose :func:`cone` holds one of them, in the group's
+    order: all whose analysis may read what theirs concludes, or what their imports say."""
+    defined_for: dict[int, list[int]] = {}
+    passed_by: dict[int, list[int]] = {}
     for i in group:
-        for j in edges[i]:
-            reached_by.setdefault(j, []).append(i)
+        for j in links.defines[i]:
+            defined_for.setdefault(j, []).append(i)
+        for j in links.passes[i]:
+            passed_by.setdefault(j, []).append(i)
     seen = set(files)
+    seen.update(i for f in list(seen) for i in passed_by.get(f, ()))
     stack = list(seen)
     while stack:
-        for i in reached_by.get(stack.pop(), ()):
+        for i in defined_for.get(stack.pop(), ()):
             if i not in seen:
                 seen.add(i)
                 stack.append(i)
