@@ -101,7 +101,8 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             task = _Task(group, k)
             if cache is not None and len(group) >= _CONE_MIN_FILES:
                 task.latest_key = _latest_key(files, names, group)
-                task.only_some_changed(cache.get("latest", task.latest_key), digests, links)
+                task.links = _in_places(links, group)
+                task.only_some_changed(cache.get("latest", task.latest_key), digests)
             todo.append(task)
     done = _run_groups([t.work(files) for t in todo], pool)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
@@ -136,8 +137,9 @@ class _Task:
     That is exact only if each of those files settles nothing another file reports, before and
     after the change (:func:`.analysis.project.settles_elsewhere`): the last run's entry
     (``latest``) records which files did not, and the cones' check says whether they still do
-    not; if one does, the whole component is checked. The other files do not reach the changed
-    ones, so their own analysis is the same as before. When the changed files and their readers
+    not; if one does, the whole component is checked. The readers are those of the last run's
+    links and of this run's, so no other file's cone held a changed file before or holds one now:
+    their own analysis is the same as before. When the changed files and their readers
     are more than half the component, it is checked whole at once: their check would cost about
     as much, and twice as much if one of them turned out to settle something elsewhere.
     """
@@ -145,27 +147,36 @@ class _Task:
     group: list[int]
     key: str | None
     latest_key: str | None = None
+    links: Links | None = None  # between the group's files, by their places in it
     rechecked: list[int] = field(default_factory=list)  # the changed files and their readers
     cone: list[int] | None = None  # the files those read, in the group's order
     previous: dict[str, Any] | None = None  # the last run's `latest` entry
     results: list[list[Diagnostic]] | None = None
     latest: dict[str, Any] | None = None  # this run's, to keep
 
-    def only_some_changed(self, previous: object, digests: list[str], links: Links) -> None:
+    def only_some_changed(self, previous: object, digests: list[str]) -> None:
+        n = len(self.group)
         if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
                 and isinstance(previous.get("results"), list) and isinstance(previous.get("alone"), frozenset)
-                and len(previous["digests"]) == len(previous["results"]) == len(self.group)):
+                and isinstance(previous.get("links"), Links) and len(previous["links"].defines) == n
+                and len(previous["digests"]) == len(previous["results"]) == n):
             return  # none, or not one this code wrote: the whole component is checked
-        changed = [i for i, d in zip(self.group, previous["digests"], strict=True) if digests[i] != d]
+        changed = [k for k, (i, d) in enumerate(zip(self.group, previous["digests"], strict=True)) if digests[i] != d]
         if not changed:
             return
-        place = {i: k for k, i in enumerate(self.group)}
-        again = readers(changed, self.group, links)
+        assert self.links is not None
+        before: Links = previous["links"]
+        # a file that read a changed one before the change reads what it no longer finds there
+        both = Links([a | b for a, b in zip(self.links.defines, before.defines, strict=True)],
+                     [a | b for a, b in zip(self.links.passes, before.passes, strict=True)])
+        again = readers(changed, range(n), both)
         # most of the component (their cones' check would cost about as much), or one of them
         # settled something elsewhere: the whole component is checked
-        if 2 * len(again) > len(self.group) or any(place[i] not in previous["alone"] for i in again):
+        if 2 * len(again) > n or any(k not in previous["alone"] for k in again):
             return
-        self.rechecked, self.cone, self.previous = again, cone(again, self.group, links), previous
+        self.rechecked = [self.group[k] for k in again]
+        self.cone = [self.group[k] for k in cone(again, range(n), self.links)]
+        self.previous = previous
 
     def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
         """What :func:`.checker.check_group` is given: the files, which to report, which to ask
@@ -197,8 +208,15 @@ class _Task:
                 self.results[place[i]] = checked.diagnostics[k]
             alone = frozenset(self.previous["alone"])
         if self.latest_key is not None:
-            self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone}
+            self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone,
+                           "links": self.links}
         return True
+
+
+def _in_places(links: Links, group: list[int]) -> Links:
+    """The links between a component's files, by their places in it (no link leaves a component)."""
+    place = {i: k for k, i in enumerate(group)}
+    return Links([{place[j] for j in links.defines[i]} for i in group], [{place[j] for j in links.passes[i]} for i in group])
 
 
 def _in_path_order(groups: list[list[int]], files: Sequence[SourceFile]) -> list[list[int]]:

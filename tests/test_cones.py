@@ -161,6 +161,25 @@ def test_a_package_that_re_exports_a_changed_module_does_not_make_its_other_impo
     assert run_cli(["-q", "."], cwd=tmp_path).output == ""
 
 
+def test_a_file_that_stops_defining_what_another_reads_is_checked_with_that_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`util.py` renames `bump`, which `use.py` imports: `use.py` no longer reads it, but what it
+    concluded from it must go."""
+    use = "import numpy as np\n\nfrom .base import scale\nfrom .util import bump\n" + OWN.replace(
+        "    x += 1.0\n", "    bump(x)\n    x *= scale(1.0)\n")
+    make(tmp_path, {
+        "pkg/base.py": "def scale(v):\n    return 2.0 * v\n",
+        "pkg/util.py": "from .base import scale\n\n\ndef bump(v):\n    v += scale(1.0)\n",
+        "pkg/use.py": use,
+        "pkg/other.py": "from .base import scale\n\nprint(scale(3.0))\n",
+    })
+    seen = record_checks(monkeypatch)
+    assert lint(tmp_path, seen) == [["base.py", "other.py", "use.py", "util.py"]]
+    assert "modified in place inside the call `bump(x)` at line 14" in run_cli(["-q", "."], cwd=tmp_path).output
+    make(tmp_path, {"pkg/util.py": "from .base import scale\n\n\ndef bump2(v):\n    v += scale(1.0)\n"})
+    assert lint(tmp_path, seen) == [["base.py", "use.py", "util.py"]]
+    assert "modified in place at line 15" in run_cli(["-q", "."], cwd=tmp_path).output
+
+
 def test_a_change_read_by_most_of_the_component_checks_it_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`util.py` and the three files that read it are more than half of the six."""
     reader = "from .util import bump\n\nbump([0.0])\n"
