@@ -11,10 +11,11 @@ its content:
   diagnostics are kept the same way, keyed over all its files, so a run in which nothing changed
   is one read, without even the ``imports`` pass;
 - ``latest``: a component's last diagnostics with its files' content digests and the links between
-  them, keyed by their paths and settings but not their contents, and which files settled nothing
-  that another file reports: when every changed file, and every file that reads one, is of that
-  kind, only those are checked (with the files they read), and the others' diagnostics are taken
-  from here (see ``engine._Task``).
+  them, keyed by their paths and settings but not their contents, which files settled nothing
+  that another file reports, and which LibCST parsed whole: when every changed file, and every
+  file that reads one, is of that kind, only those are checked (with the files they read, those
+  known to parse as skeletons, see ``skeletons.py``), and the others' diagnostics are taken from
+  here (see ``engine._Task``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

@@ -23,6 +23,7 @@ from .engine import SourceFile, file_error, one_line
 from .fixes import decode
 from .rules import RULES, UNUSED_NOQA_CODE, Rule
 from .rules.context import Positions, RuleContext
+from .skeletons import BodyNotParsed, Skeleton, parse_skeleton
 from .suppression import suppress
 
 
@@ -39,6 +40,20 @@ def _parse(f: SourceFile) -> cst.Module | Diagnostic:
         return file_error(f.shown, "cannot parse file: nesting too deep")
 
 
+def _parse_skeleton(f: SourceFile) -> Skeleton | None:
+    """A file a check reads only part of, parsed without its functions' bodies (see
+    :mod:`.skeletons`): ``None`` when it is to be parsed whole."""
+    if f.too_deep:
+        return None
+    try:
+        text = f.source if isinstance(f.source, str) else f.source.decode("utf-8")
+        if text.startswith("\ufeff"):
+            return None
+        return parse_skeleton(text)
+    except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+        return None  # parsed whole, with the error that gives
+
+
 def _rules(f: SourceFile) -> list[Rule]:
     enabled = f.settings.enabled() - f.settings.ignored_for(f.shown)
     return [r for r in RULES if r.code in enabled and r.check is not None]
@@ -46,11 +61,13 @@ def _rules(f: SourceFile) -> list[Rule]:
 
 @dataclass(frozen=True)
 class Checked:
-    """A component's diagnostics (one list per file; empty for a file not reported), and which of
-    the files asked about (``asked``) settled nothing that another file reports."""
+    """A component's diagnostics (one list per file; empty for a file not reported), which of
+    the files asked about (``asked``) settled nothing that another file reports, and which files
+    LibCST parsed whole (the engine keeps that, see ``known`` in :func:`check_group`)."""
 
     diagnostics: list[list[Diagnostic]]
     alone: frozenset[int] = frozenset()
+    parsed: frozenset[int] = frozenset()  # the files LibCST parsed whole
 
 
 def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
@@ -58,14 +75,19 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
     return check_group(files).diagnostics
 
 
-def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None, asked: Sequence[int] = ()) -> Checked:
+def check_group(
+    files: Sequence[SourceFile], report: Sequence[int] | None = None, asked: Sequence[int] = (),
+    known: Sequence[int] = (),
+) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
     For each file in ``asked``, also say whether its analysis stayed within its own file
     (:func:`.analysis.project.settles_elsewhere`): when a file changes and it and the files that
     read it all do, the engine checks them with only the files they read (see ``engine._Task``).
     When not every file is reported or asked about, only what those need is analysed, and
-    parsed (see :func:`.analysis.project.analyze_component`).
+    parsed (see :func:`.analysis.project.analyze_component`); those of the others ``known`` to
+    parse whole with LibCST are parsed without their functions' bodies (see :mod:`.skeletons`):
+    one that did not would take part in nothing, as in a check of every file.
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
@@ -79,15 +101,18 @@ def check_group(files: Sequence[SourceFile], report: Sequence[int] | None = None
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
+        whole: set[int] = set()
         if modules:
-            found, settled_here = _lint_component(files, modules, members, wanted if lazily else None, shown, asked)
+            found, settled_here, whole = _lint_component(
+                files, modules, members, wanted if lazily else None, shown, asked, set(known))
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             alone |= settled_here
         for i in shown:
             p = parsed[i]
             out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
-    return Checked(out, frozenset(alone))
+    whole |= {i for i, p in enumerate(parsed) if isinstance(p, cst.Module)}
+    return Checked(out, frozenset(alone), frozenset(whole))
 
 
 @contextmanager
@@ -119,23 +144,42 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
 
 def _lint_component(
     files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
-    shown: set[int], asked: Sequence[int],
-) -> tuple[list[list[Diagnostic]], set[int]]:
+    shown: set[int], asked: Sequence[int], known: set[int],
+) -> tuple[list[list[Diagnostic]], set[int], set[int]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
-    the rules of its members in ``shown``; and which files ``asked`` about stay within their own.
-    When an error stops the analysis, every shown member gets an ALI900 diagnostic instead, and
-    no file is known to stay within its own."""
+    the rules of its members in ``shown``; which files ``asked`` about stay within their own; and
+    which files the analysis parsed whole when it first needed them. When an error stops the
+    analysis, every shown member gets an ALI900 diagnostic instead, and no file is known to stay
+    within its own."""
     file_of = {id(m): i for m, i in zip(group, members, strict=True)}
+    skeletons: dict[int, Skeleton] = {}  # by the id of the module they stand for
+    whole: set[int] = set()
 
-    def parse(m: SourceModule) -> cst.Module | None:
-        tree = _parse(files[file_of[id(m)]])
-        return tree if isinstance(tree, cst.Module) else None
+    def parse(m: SourceModule) -> cst.Module | Skeleton | None:
+        i = file_of[id(m)]
+        skeleton = _parse_skeleton(files[i]) if skeletons is not None and i in known else None
+        if skeleton is not None:
+            skeletons[id(skeleton.module)] = skeleton
+            return skeleton
+        tree = _parse(files[i])
+        if isinstance(tree, cst.Module):
+            whole.add(i)
+            return tree
+        return None
 
     try:
         only = None if wanted is None else [m for m, i in zip(group, members, strict=True) if i in wanted]
-        result = analyze_component(group, only, parse)
+        trees = [m.module for m in group]
+        try:
+            result = analyze_component(group, only, parse)
+        except BodyNotParsed:  # LibCST parsed it whole before: parse the files whole
+            for m, tree in zip(group, trees, strict=True):
+                m.module, m.info = tree, None
+            skeletons = None  # type: ignore[assignment]
+            whole.clear()
+            result = analyze_component(group, only, parse)
         found = []
-        positions = Positions()
+        positions = Positions(skeletons or {})
         for m, i in zip(group, members, strict=True):
             if i not in shown:
                 found.append([])
@@ -147,13 +191,13 @@ def _lint_component(
         asked_about = set(asked)
         scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)
                   if i in asked_about and m.info is not None}
-        return found, {i for i in scopes if not settles_elsewhere(result, scopes[i])}
+        return found, {i for i in scopes if not settles_elsewhere(result, scopes[i])}, whole
     except RecursionError:
         message = "cannot analyse file: nesting too deep"
     except Exception as e:  # a bug in aliaslint must not stop the run over the other files
         message = f"internal error while analysing this file ({type(e).__name__}: {one_line(e)})"
     failed = [[file_error(files[i].shown, message)] if i in shown else [] for i in members]
-    return failed, set()  # whether a file stayed within its own is not known
+    return failed, set(), set()  # whether a file stayed within its own is not known
 
 
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:

@@ -159,6 +159,7 @@ class _Task:
         if not (isinstance(previous, dict) and isinstance(previous.get("digests"), tuple)
                 and isinstance(previous.get("results"), list) and isinstance(previous.get("alone"), frozenset)
                 and isinstance(previous.get("links"), Links) and len(previous["links"].defines) == n
+                and isinstance(previous.get("parsed"), frozenset)
                 and len(previous["digests"]) == len(previous["results"]) == n):
             return  # none, or not one this code wrote: the whole component is checked
         changed = [k for k, (i, d) in enumerate(zip(self.group, previous["digests"], strict=True)) if digests[i] != d]
@@ -178,13 +179,18 @@ class _Task:
         self.cone = [self.group[k] for k in cone(again, range(n), self.links)]
         self.previous = previous
 
-    def work(self, files: Sequence[SourceFile]) -> tuple[list[SourceFile], list[int] | None, list[int]]:
+    def work(self, files: Sequence[SourceFile]) -> "_Work":
         """What :func:`.checker.check_group` is given: the files, which to report, which to ask
-        whether they settle something elsewhere."""
+        whether they settle something elsewhere, and which LibCST is known to parse (the last
+        run parsed them whole, unchanged since), so that they may be parsed without their
+        functions' bodies (see :mod:`.skeletons`)."""
         if self.cone is not None:
+            assert self.previous is not None
             at = self._places()
-            return [files[i] for i in self.cone], at, at
-        return [files[i] for i in self.group], None, list(range(len(self.group)))
+            place = {i: k for k, i in enumerate(self.group)}
+            known = [k for k, i in enumerate(self.cone) if place[i] in self.previous["parsed"]]
+            return [files[i] for i in self.cone], at, at, known
+        return [files[i] for i in self.group], None, list(range(len(self.group))), []
 
     def _places(self) -> list[int]:
         """Where the files checked again are in the cones' check."""
@@ -197,6 +203,7 @@ class _Task:
         if self.cone is None:
             self.results = checked.diagnostics
             alone = checked.alone  # places in the group, whose order is the files' paths'
+            parsed = checked.parsed
         else:
             at = self._places()
             if any(k not in checked.alone for k in at):
@@ -207,9 +214,13 @@ class _Task:
             for i, k in zip(self.rechecked, at, strict=True):
                 self.results[place[i]] = checked.diagnostics[k]
             alone = frozenset(self.previous["alone"])
+            # the files checked again (the changed ones among them) were parsed whole, or not at all
+            again = {place[i] for i in self.rechecked}
+            parsed = frozenset(p for p in self.previous["parsed"] if p not in again) | frozenset(
+                place[self.cone[k]] for k in checked.parsed)
         if self.latest_key is not None:
             self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone,
-                           "links": self.links}
+                           "links": self.links, "parsed": parsed}
         return True
 
 
@@ -272,7 +283,10 @@ def _nothing_to_report(f: SourceFile, facts: ImportFacts | None) -> bool:
 _POOL_MIN_FILES = 16
 
 
-def _run_groups(work: list[tuple[list[SourceFile], list[int] | None, list[int]]], pool: Executor | None) -> list[Any]:
+_Work = tuple[list[SourceFile], list[int] | None, list[int], list[int]]  # check_group's arguments
+
+
+def _run_groups(work: list[_Work], pool: Executor | None) -> list[Any]:
     """Check each component (:func:`.checker.check_group`), in worker processes when there is
     enough to share; results in the same order."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
@@ -287,7 +301,7 @@ def _run_groups(work: list[tuple[list[SourceFile], list[int] | None, list[int]]]
     return results
 
 
-def _check(work: tuple[list[SourceFile], list[int] | None, list[int]]) -> Any:
+def _check(work: _Work) -> Any:
     from .checker import check_group
 
     return check_group(*work)

@@ -10,6 +10,8 @@ import pytest
 
 from aliaslint import checker
 from aliaslint.cache import Cache
+from aliaslint.engine import SourceFile
+from aliaslint.skeletons import Skeleton
 
 from conftest import record_checks, reported, run_cli
 from test_project import MAIN, NUMDIFF, make
@@ -264,6 +266,22 @@ def test_a_file_whose_summary_another_file_reports_is_checked_with_its_component
     assert seen[0] == ["helper.py", "other.py", "wrap.py"]
 
 
+def record_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the checker parses, whole or as skeletons, in order."""
+    parsed: list[str] = []
+    real_parse, real_skeleton = checker._parse, checker._parse_skeleton
+
+    def skeleton(f: SourceFile) -> Skeleton | None:
+        found = real_skeleton(f)
+        if found is not None:
+            parsed.append(Path(f.path).name)
+        return found
+
+    monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
+    monkeypatch.setattr(checker, "_parse_skeleton", skeleton)
+    return parsed
+
+
 def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`extra.py` is in `sine.py`'s cone (`numdiff.py` imports from it), but only `numdiff.other`,
     which nothing calls, uses it: it is not parsed."""
@@ -275,9 +293,7 @@ def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches
         "pkg/sine.py": SINE.format(objective="np.sin"),
     })
     checked = record_checks(monkeypatch)
-    parsed: list[str] = []
-    real_parse = checker._parse
-    monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
+    parsed = record_parses(monkeypatch)
     before = run_cli(["-q", "."], cwd=tmp_path).output
     make(tmp_path, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
     checked.clear()
@@ -306,9 +322,7 @@ def test_a_module_body_import_is_parsed_only_when_a_name_it_binds_is_read(tmp_pa
         "pkg/run.py": "import numpy as np\n\nfrom .step import step\n",
     })
     checked = record_checks(monkeypatch)
-    parsed: list[str] = []
-    real_parse = checker._parse
-    monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
+    parsed = record_parses(monkeypatch)
     assert run_cli(["-q", "."], cwd=tmp_path).output == ""
     make(tmp_path, {"pkg/run.py": "import numpy as np\n\nfrom .step import step\n" + own})
     checked.clear()

@@ -10,14 +10,17 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
+from aliaslint import checker, skeletons
 from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_links
 from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
 from aliaslint.checker import check_group, lint_group
 from aliaslint.engine import SourceFile, _survey, lint_sources
+from aliaslint.skeletons import Skeleton
 
 from conftest import FIXTURES
 from test_cones import OWN, SINE
@@ -67,10 +70,25 @@ def sinks(group: list[int], edges: list[set[int]]) -> list[int]:
     return [i for i in group if i not in reached]
 
 
-def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile]) -> None:
+def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
     """What the engine relies on to re-check a changed file and the files that read it with only
     the files they read (see test_cones.py), over every component of several files: the project
-    above and aliaslint's own code."""
+    above and aliaslint's own code. The cones' files are parsed without their functions' bodies,
+    each parsed when its analysis starts (see skeletons.py)."""
+    bodies = [0, 0]  # parsed on their own; left out in all
+    real_body, real_skeleton = Skeleton.parse_body, skeletons.parse_skeleton
+
+    def parse_body(self: Skeleton, stub: cst.FunctionDef) -> cst.FunctionDef:
+        bodies[0] += 1
+        return real_body(self, stub)
+
+    def parse_skeleton(text: str) -> Skeleton | None:
+        found = real_skeleton(text)
+        bodies[1] += len(found.stubs) if found is not None else 0
+        return found
+
+    monkeypatch.setattr(Skeleton, "parse_body", parse_body)
+    monkeypatch.setattr(checker, "parse_skeleton", parse_skeleton)
     names = [module_name(f.path) for f in files]
     files, facts = _survey(files, names, [content_digest(f.source) for f in files], None)
     links = resolution_links(facts)
@@ -102,12 +120,14 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
             again = readers([f], group, links)
             reached = cone(again, group, links)
             at = [reached.index(i) for i in again]
-            checked = check_group([files[i] for i in reached], at, at)
+            known = [k for k, i in enumerate(reached) if group.index(i) in full.parsed]
+            checked = check_group([files[i] for i in reached], at, at, known)
             for i, k in zip(again, at, strict=True):
                 assert checked.diagnostics[k] == mine[i], files[i].path
                 assert (k in checked.alone) == (i in alone), files[i].path
     assert seen_alone > 10 and seen_not_alone >= 2  # `main.py` and `other.py` settle findings in `numdiff.py`
     assert seen_read >= 2
+    assert bodies[1] > 2 * bodies[0] > 100, bodies
 
 
 def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:

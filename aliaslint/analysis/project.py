@@ -13,10 +13,12 @@ did before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Sequence
 
 import libcst as cst
 
+from ..skeletons import Skeleton
 from .imports import MAX_REEXPORT_DEPTH, absolute_import, modelled_elsewhere
 from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
 from .summaries import ModuleAnalysis, ModuleResult
@@ -137,13 +139,14 @@ def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
 
 def analyze_component(
     modules: Sequence[SourceModule], only: Sequence[SourceModule] | None = None,
-    parse: Callable[[SourceModule], cst.Module | None] | None = None,
+    parse: Callable[[SourceModule], cst.Module | Skeleton | None] | None = None,
 ) -> ModuleResult:
     """The summary fixpoint over one component; the result is shared by its files. With
     ``only``, just what those files' findings need (see :meth:`.ModuleAnalysis.run`); then the
     other files may come without their trees, and ``parse`` gives a file's tree when the analysis
     first resolves a name into it: the files ``only`` reads are often a fraction of the files
-    it reaches.
+    it reaches. Such a file may come as a :class:`..skeletons.Skeleton`, its functions' bodies
+    parsed when their analysis starts (:func:`.scopes.add_body`).
 
     Merging renumbers the files' scopes, so scopes are collected afresh on every call.
     """
@@ -159,7 +162,13 @@ def analyze_component(
         if tree is None:
             del resolver.by_name[m.name]  # it cannot be parsed: it takes part in nothing
             return None
-        m.module, m.info = tree, collect_scopes(tree)
+        if isinstance(tree, Skeleton):
+            m.module, m.info = tree.module, collect_scopes(tree.module)
+            for s in m.info.scopes:
+                if s.node in tree.stubs:
+                    s.unparsed = partial(tree.parse_body, s.node)
+        else:
+            m.module, m.info = tree, collect_scopes(tree)
         info.extend(m.info)
         resolver.add(m)
         return m

@@ -56,6 +56,8 @@ class Scope:
     guards: object | None = None  # .guards.block_guards, computed on first use
     narrowed: object | None = None  # .guards.narrowed, computed on first use
     paths: object | None = None  # .guards.block_paths, computed on first use
+    # parses its body, when its file was parsed without it (see ..skeletons and add_body)
+    unparsed: "Callable[[], cst.FunctionDef] | None" = None
 
     def param_nodes(self) -> dict[str, cst.Name]:
         """The parameters' name nodes (where a parameter's value comes from)."""
@@ -398,6 +400,36 @@ class _Collector(Walker):
             local = target_names(alias.asname.name)[0] if alias.asname is not None else name
             self.cur.imports[local] = f"{module}.{name}" if module and not module.endswith(".") else f"{module}{name}"
             self._bind([local])
+
+
+def add_body(info: ModuleInfo, scope: Scope) -> None:
+    """Give a function of a file parsed without its functions' bodies (see ..skeletons) its body,
+    before its analysis first reads it: the names the body binds and imports, and the scopes
+    nested in it, numbered after the module's. Only the function's own analysis and its nested
+    scopes' read any of that, so the analysis sees what it would have had the file been parsed
+    whole (bodies that define classes are never left out)."""
+    assert scope.unparsed is not None
+    node, scope.unparsed = scope.unparsed(), None
+    home = scope
+    while home.parent is not None:
+        home = home.parent
+    collector = _Collector(info.module)
+    collector.scopes = [home]  # new scopes are numbered from 1, then after the module's
+    assert scope.parent is home  # a module-level function or a method of a module-level class
+    collector.stack = [home, scope]
+    collector.class_stack = [None, None]
+    collector.walk(node.body)
+    added = collector.scopes[1:]
+    offset = len(info.scopes) - 1
+    for s in added:
+        s.index += offset
+        s.locals -= s.declared_global
+    scope.locals -= scope.declared_global
+    info.scopes.extend(added)
+    info.scope_of[node] = scope
+    info.scope_of.update((s.node, s) for s in added)
+    assert not collector.classes
+    scope.node, scope._cfg = node, None
 
 
 def collect_scopes(module: cst.Module) -> ModuleInfo:

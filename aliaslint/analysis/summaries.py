@@ -17,7 +17,7 @@ import libcst as cst
 
 from .flow import Arg, Evidence, FlowFinding, LatentFinding, Origin, ScopeAnalysis
 from .guards import NO_CONSTS, CallConsts, Guard, Paths, admits, bind_consts
-from .scopes import ClassInfo, ModuleInfo, Scope, collect_scopes
+from .scopes import ClassInfo, ModuleInfo, Scope, add_body, collect_scopes
 from .tables import Readers, SharedTable
 from .values import (
     EMPTY,
@@ -231,6 +231,8 @@ class ModuleAnalysis:
             runs[index] = runs.get(index, 0) + 1
             if runs[index] > MAX_ROUNDS:
                 continue  # a safety net for pathological recursion between summaries
+            if scopes[index].unparsed is not None:
+                add_body(self.info, scopes[index])
             self._readers.start(index)
             analysis = ScopeAnalysis(self, scopes[index])
             analysis.run()

@@ -7,7 +7,7 @@ LibCST's position metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -16,6 +16,9 @@ from ..analysis.flow import Evidence, FlowFinding
 from ..analysis.snapshots import Candidate, classify
 from ..analysis.summaries import ModuleResult
 from ..diagnostics import Location, Related
+
+if TYPE_CHECKING:
+    from ..skeletons import Skeleton
 
 
 @dataclass
@@ -162,13 +165,18 @@ class Positions:
     every file's context of a component shares one, so reporting in many files that refer to
     each other costs each module's positions once, not once per file."""
 
-    def __init__(self) -> None:
+    def __init__(self, skeletons: "Mapping[int, Skeleton] | None" = None) -> None:
         self._by_module: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
+        self._skeletons = skeletons or {}  # files parsed without their functions' bodies, by module id
 
     def of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
         found = self._by_module.get(id(module))
         if found is None:
-            found = self._by_module[id(module)] = (module, _positions_of(module))
+            positions = _positions_of(module)
+            skeleton = self._skeletons.get(id(module))
+            if skeleton is not None:
+                positions.update(skeleton.body_positions(positions))
+            found = self._by_module[id(module)] = (module, positions)
         return found[1]
 
 

@@ -1,0 +1,179 @@
+"""Files parsed without their functions' bodies, each body parsed when the analysis first needs it.
+
+A check of a few files of a component (see ``engine._Task``) parses each file they import when a
+name is first resolved into it, to analyse a few of its functions: for one changed test module of
+scikit-learn, 56 files parsed for 246 of their 5,090 scopes, and the parse was most of the check.
+So such a file is parsed as a *skeleton*: the bodies of its module-level functions and of the
+methods of its module-level classes are each replaced by ``...`` on their first line, the rest of
+their lines left empty, so every other node keeps its line and column. A body is parsed on its
+own when the analysis first visits its function (:func:`.analysis.scopes.add_body`), from the
+same lines of the file, so its nodes' positions are those of the whole file's parse shifted by a
+line count (:meth:`Skeleton.body_positions`).
+
+Nothing outside a function's own analysis reads its body (its summary, bindings and facts come
+from visiting it), except the classes a body defines (looked up by name in the file for a class's
+bases) and a ``nonlocal`` statement (which marks names of every enclosing scope): a function
+whose body holds either is kept whole.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+from .cst_parsing import parse_module
+
+# Python ends a line at any of these (and only these: not at form feeds or other separators
+# that `str.splitlines` splits at), and numbers lines by them.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+# A line that may begin a class statement, or a `nonlocal` anywhere: more than there are (a
+# docstring's line may begin with the word), never fewer.
+_CLASS_OR_NONLOCAL = re.compile(r"^[ \t\f]*class\b|\bnonlocal\b", re.MULTILINE)
+
+
+class BodyNotParsed(Exception):
+    """A body left out of a file cannot be parsed on its own; the file must be parsed whole (so
+    that, as in a check of its whole component, a file LibCST cannot parse takes part in nothing)."""
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where a function stands in the file: its first line (its first decorator's), its body's
+    first line and its last line, all 1-based, and whether it is indented (a method)."""
+
+    first: int
+    body: int
+    last: int
+    indented: bool
+
+
+@dataclass(eq=False)
+class Skeleton:
+    """A file parsed with its functions' bodies left out, and the bodies parsed since."""
+
+    module: cst.Module
+    lines: list[str]
+    stubs: dict[cst.FunctionDef, _Span]
+    # each body parsed since: its stub, the function with it, the function as parsed on its own,
+    # the module that was parsed in and the count of the file's lines before that module's first
+    bodies: list[tuple[cst.FunctionDef, cst.FunctionDef, cst.FunctionDef, cst.Module, int]] = field(
+        default_factory=list)
+
+    def parse_body(self, stub: cst.FunctionDef) -> cst.FunctionDef:
+        """The function ``stub`` stands for: its own header nodes, and its body parsed from the
+        file's lines (within an ``if 1:`` for a method, so that every column is the file's)."""
+        span = self.stubs.pop(stub)
+        text = "".join(self.lines[span.first - 1:span.last])
+        try:
+            if span.indented:
+                fragment = parse_module("if 1:\n" + text)
+                found = fragment.body[0].body.body[0]  # type: ignore[attr-defined]
+                before = span.first - 2
+            else:
+                fragment = parse_module(text)
+                found = fragment.body[0]
+                before = span.first - 1
+        except Exception as e:  # LibCST's parser refuses what CPython's accepted
+            raise BodyNotParsed(stub.name.value) from e
+        if not isinstance(found, cst.FunctionDef) or found.name.value != stub.name.value:
+            raise BodyNotParsed(stub.name.value)
+        whole = stub.with_changes(body=found.body)
+        self.bodies.append((stub, whole, found, fragment, before))
+        return whole
+
+    def body_positions(self, own: dict[cst.CSTNode, CodeRange]) -> dict[cst.CSTNode, CodeRange]:
+        """The positions of the nodes of the bodies parsed since, as in the whole file; ``own`` are
+        the skeleton's. A function with its body starts where its stub does and ends where its
+        last statement does."""
+        out: dict[cst.CSTNode, CodeRange] = {}
+        for stub, whole, found, fragment, before in self.bodies:
+            for node, r in MetadataWrapper(fragment, unsafe_skip_copy=True).resolve(PositionProvider).items():
+                out[node] = CodeRange(CodePosition(r.start.line + before, r.start.column),
+                                      CodePosition(r.end.line + before, r.end.column))
+            out[whole] = CodeRange(own[stub].start, out[found].end)
+        return out
+
+
+def parse_skeleton(text: str) -> Skeleton | None:
+    """The file parsed with the bodies of its module-level functions and methods left out; ``None``
+    when nothing would be left out or its lines cannot be told apart (the file is then parsed
+    whole)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = _LINE.findall(text)
+    spans: list[_Span | None] = [_span(d, lines) for d in _ast_defs(tree)]
+    if not any(spans):
+        return None
+    stubbed = list(lines)
+    for span in spans:
+        if span is None:
+            continue
+        line = lines[span.body - 1]
+        indent = line[:len(line) - len(line.lstrip(" \t\f"))]
+        if span.body == span.last:
+            stubbed[span.body - 1] = indent + "..." + _ending(line)
+            continue
+        # one string over the body's lines: a node, where empty lines would be several each
+        stubbed[span.body - 1] = indent + '"""' + _ending(line)
+        for i in range(span.body, span.last - 1):
+            stubbed[i] = _ending(lines[i])
+        stubbed[span.last - 1] = '"""' + _ending(lines[span.last - 1])
+    module = parse_module("".join(stubbed))
+    defs = list(_defs(module))
+    names = [d.name for d in _ast_defs(tree)]
+    if [d.name.value for d in defs] != names:
+        return None
+    return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None})
+
+
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")):]
+
+
+def _ast_defs(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Module-level functions and the methods of module-level classes (nested classes too), in
+    the order of the file: those :func:`_defs` finds in the LibCST tree."""
+    out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    todo = list(reversed(tree.body))
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.append(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            todo.extend(reversed(stmt.body))
+    return out
+
+
+def _defs(module: cst.Module) -> list[cst.FunctionDef]:
+    out: list[cst.FunctionDef] = []
+    todo: list[cst.CSTNode] = list(reversed(module.body))
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, cst.FunctionDef):
+            out.append(stmt)
+        elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            todo.extend(reversed(stmt.body.body))
+    return out
+
+
+def _span(d: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> _Span | None:
+    """Where a function's body can be left out, if it can: a body on lines of its own, defining
+    no class and with no ``nonlocal`` (see the module's docstring)."""
+    first_stmt = d.body[0]
+    last = d.end_lineno
+    if last is None or last > len(lines) or first_stmt.lineno <= d.lineno:
+        return None
+    line = lines[first_stmt.lineno - 1]
+    if line[:first_stmt.col_offset].strip(" \t\f"):
+        return None  # the body starts after something else on its line
+    if _CLASS_OR_NONLOCAL.search("".join(lines[first_stmt.lineno - 1:last])):
+        return None
+    first = min([d.lineno, *(x.lineno for x in d.decorator_list)])
+    return _Span(first, first_stmt.lineno, last, d.col_offset > 0)
+
