@@ -3,8 +3,9 @@
 Three kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
 its content:
 
-- ``imports``: what a file imports, keyed by its content and module name, so that a warm run
-  finds the components (files analysed together) without parsing anything;
+- ``imports``: what a file imports, keyed by its content and module name and by a digest of
+  aliaslint's own code (another build may find other facts), so that a warm run finds the
+  components (files analysed together) without parsing anything;
 - ``results``: a component's diagnostics, keyed by the content, path and settings of every file in
   it, by the aliaslint version and by a digest of aliaslint's own code. A change to any file of a
   component (a helper imported by the caller) gives the whole component a new key. The whole run's

@@ -249,7 +249,7 @@ def _survey(
     missing: list[int] = []
     for i, f in enumerate(files):
         if cache is not None:
-            keys[i] = key(digests[i], names[i][0], str(names[i][1]))
+            keys[i] = key(code_digest(), digests[i], names[i][0], str(names[i][1]))
             hit = cache.get("imports", keys[i])  # type: ignore[arg-type]
             if isinstance(hit, ImportFacts):
                 found[i] = hit

@@ -6,8 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from aliaslint import engine
+from aliaslint.analysis.imports import ImportFacts
 from aliaslint.cache import Cache
 
 from conftest import FIXTURES, run_cli
@@ -145,3 +150,19 @@ def test_a_run_the_cache_answers_never_loads_libcst(tmp_path: Path) -> None:
     assert cold[0] == "1 True True" and ALI002_LINE in cold[1:]
     warm = run()
     assert warm == ["1 False False", *cold[1:]]
+
+
+def test_what_another_build_of_aliaslint_found_of_a_files_imports_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `imports` entries are the first pass's facts about a file, which a new build may find
+    differently: an entry written by another build (here one that found no imports at all) is
+    not read, and `main.py` still passes its aliasing objective to `numdiff.py`'s helper."""
+    two_files(tmp_path)
+    monkeypatch.setattr(engine, "code_digest", lambda: "another build")
+    run_cli(["-q", "."], cwd=tmp_path)
+    cache = Cache(str(tmp_path / ".aliaslint_cache"))
+    for entry in entries(tmp_path / ".aliaslint_cache", "imports"):
+        facts = cache.get("imports", entry.name)
+        assert isinstance(facts, ImportFacts)
+        cache.put("imports", entry.name, replace(facts, queries=frozenset()))
+    monkeypatch.undo()
+    assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
