@@ -49,7 +49,7 @@ def _parse_skeleton(f: SourceFile) -> Skeleton | None:
         text = f.source if isinstance(f.source, str) else f.source.decode("utf-8")
         if text.startswith("\ufeff"):
             return None
-        return parse_skeleton(text)
+        return parse_skeleton(text, f.functions)
     except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
         return None  # parsed whole, with the error that gives
 

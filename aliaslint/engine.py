@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
-from .analysis.imports import ImportFacts, Links, components, cone, import_facts, module_names, readers, resolution_links
+from .analysis.imports import (
+    FunctionSpan, ImportFacts, Links, components, cone, import_facts, module_names, readers, resolution_links,
+)
 from .cache import Cache, code_digest, content_digest, key
 from .diagnostics import Diagnostic, Location
 from .discovery import display_path
@@ -42,6 +44,7 @@ class SourceFile:
     source: bytes | str
     settings: Settings = DEFAULT_SETTINGS
     too_deep: bool = False  # CPython's parser refused its nesting: LibCST would take minutes and GBs
+    functions: tuple[FunctionSpan, ...] | None = None  # where its functions stand, from the `ast` pass
 
 
 def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None = None) -> list[list[Diagnostic]]:
@@ -265,7 +268,8 @@ def _survey(
         k = keys[i]
         if cache is not None and k is not None and isinstance(x, ImportFacts):
             cache.put("imports", k, x)
-    marked = [replace(f, too_deep=True) if x is _TOO_DEEP else f for f, x in zip(files, found, strict=True)]
+    marked = [replace(f, too_deep=True) if x is _TOO_DEEP else replace(f, functions=x.functions)
+              if isinstance(x, ImportFacts) else f for f, x in zip(files, found, strict=True)]
     return marked, [x if isinstance(x, ImportFacts) else None for x in found]
 
 

@@ -2,13 +2,14 @@
 
 A check of a few files of a component (see ``engine._Task``) parses each file they import when a
 name is first resolved into it, to analyse a few of its functions: for one changed test module of
-scikit-learn, 56 files parsed for 246 of their 5,090 scopes, and the parse was most of the check.
-So such a file is parsed as a *skeleton*: the bodies of its module-level functions and of the
-methods of its module-level classes are each replaced by ``...`` on their first line, the rest of
-their lines left empty, so every other node keeps its line and column. A body is parsed on its
-own when the analysis first visits its function (:func:`.analysis.scopes.add_body`), from the
-same lines of the file, so its nodes' positions are those of the whole file's parse shifted by a
-line count (:meth:`Skeleton.body_positions`).
+scikit-learn, 56 files parsed for 246 of their 5,090 scopes, and the parse was about half of the
+check. So such a file is parsed as a *skeleton*: the bodies of its module-level functions and of
+the methods of its module-level classes are each replaced by one string over the same lines
+(``...`` for a body of one line), so every other node keeps its line and column. Where the
+functions stand comes from the engine's ``ast`` pass (:func:`.analysis.imports.function_spans`).
+A body is parsed on its own when the analysis first visits its function
+(:func:`.analysis.scopes.add_body`), from the same lines of the file, so its nodes' positions are
+those of the whole file's parse shifted by a line count (:meth:`Skeleton.body_positions`).
 
 Nothing outside a function's own analysis reads its body (its summary, bindings and facts come
 from visiting it), except the classes a body defines (looked up by name in the file for a class's
@@ -21,10 +22,12 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from .analysis.imports import FunctionSpan, function_spans
 from .cst_parsing import parse_module
 
 # Python ends a line at any of these (and only these: not at form feeds or other separators
@@ -98,16 +101,18 @@ class Skeleton:
         return out
 
 
-def parse_skeleton(text: str) -> Skeleton | None:
+def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -> Skeleton | None:
     """The file parsed with the bodies of its module-level functions and methods left out; ``None``
     when nothing would be left out or its lines cannot be told apart (the file is then parsed
-    whole)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    whole). ``functions`` are where they stand (the engine's ``ast`` pass found them, see
+    :func:`.analysis.imports.function_spans`); without, they are found here."""
+    if functions is None:
+        try:
+            functions = function_spans(ast.parse(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     lines = _LINE.findall(text)
-    spans: list[_Span | None] = [_span(d, lines) for d in _ast_defs(tree)]
+    spans: list[_Span | None] = [_span(f, lines) for f in functions]
     if not any(spans):
         return None
     stubbed = list(lines)
@@ -125,29 +130,14 @@ def parse_skeleton(text: str) -> Skeleton | None:
             stubbed[i] = _ending(lines[i])
         stubbed[span.last - 1] = '"""' + _ending(lines[span.last - 1])
     module = parse_module("".join(stubbed))
-    defs = list(_defs(module))
-    names = [d.name for d in _ast_defs(tree)]
-    if [d.name.value for d in defs] != names:
+    defs = _defs(module)
+    if [d.name.value for d in defs] != [f[0] for f in functions]:
         return None
     return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None})
 
 
 def _ending(line: str) -> str:
     return line[len(line.rstrip("\r\n")):]
-
-
-def _ast_defs(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """Module-level functions and the methods of module-level classes (nested classes too), in
-    the order of the file: those :func:`_defs` finds in the LibCST tree."""
-    out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
-    todo = list(reversed(tree.body))
-    while todo:
-        stmt = todo.pop()
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out.append(stmt)
-        elif isinstance(stmt, ast.ClassDef):
-            todo.extend(reversed(stmt.body))
-    return out
 
 
 def _defs(module: cst.Module) -> list[cst.FunctionDef]:
@@ -162,18 +152,14 @@ def _defs(module: cst.Module) -> list[cst.FunctionDef]:
     return out
 
 
-def _span(d: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> _Span | None:
+def _span(function: FunctionSpan, lines: list[str]) -> _Span | None:
     """Where a function's body can be left out, if it can: a body on lines of its own, defining
     no class and with no ``nonlocal`` (see the module's docstring)."""
-    first_stmt = d.body[0]
-    last = d.end_lineno
-    if last is None or last > len(lines) or first_stmt.lineno <= d.lineno:
+    _, first, header, body, column, last, indented = function
+    if body <= header or not 0 < last <= len(lines):
         return None
-    line = lines[first_stmt.lineno - 1]
-    if line[:first_stmt.col_offset].strip(" \t\f"):
+    if lines[body - 1][:column].strip(" \t\f"):
         return None  # the body starts after something else on its line
-    if _CLASS_OR_NONLOCAL.search("".join(lines[first_stmt.lineno - 1:last])):
+    if _CLASS_OR_NONLOCAL.search("".join(lines[body - 1:last])):
         return None
-    first = min([d.lineno, *(x.lineno for x in d.decorator_list)])
-    return _Span(first, first_stmt.lineno, last, d.col_offset > 0)
-
+    return _Span(first, body, last, indented)

@@ -14,7 +14,7 @@ import libcst as cst
 import pytest
 
 from aliaslint import checker, skeletons
-from aliaslint.analysis.imports import components, cone, module_name, readers, resolution_links
+from aliaslint.analysis.imports import FunctionSpan, components, cone, module_name, readers, resolution_links
 from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
@@ -82,8 +82,8 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
         bodies[0] += 1
         return real_body(self, stub)
 
-    def parse_skeleton(text: str) -> Skeleton | None:
-        found = real_skeleton(text)
+    def parse_skeleton(text: str, functions: tuple[FunctionSpan, ...] | None) -> Skeleton | None:
+        found = real_skeleton(text, functions)
         bodies[1] += len(found.stubs) if found is not None else 0
         return found
 

@@ -97,6 +97,7 @@ class ImportFacts:
     reexports: dict[str, str] = field(default_factory=dict)
     queries: frozenset[str] = frozenset()
     writes: bool = True  # some statement may change an array or list in place (see `_writes`)
+    functions: tuple[FunctionSpan, ...] | None = None  # see function_spans
 
 
 def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
@@ -134,7 +135,30 @@ def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
         fulls = bound.get(root_name)
         if fulls:
             queries.update(f"{full}.{rest}" for full in fulls)
-    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries), writes)
+    return ImportFacts(name, is_package, frozenset(defs), reexports, frozenset(queries), writes, function_spans(tree))
+
+
+# A function's name, its first line (its first decorator's), the line of `def`, its body's first
+# line and column (in UTF-8 bytes, as `ast` gives it), its last line, and whether it is indented.
+FunctionSpan = tuple[str, int, int, int, int, int, bool]
+
+
+def function_spans(tree: ast.Module) -> tuple[FunctionSpan, ...]:
+    """Where the module-level functions and the methods of module-level classes (nested classes
+    too) stand, in the order of the file: what a check that parses the file without their bodies
+    needs (see ..skeletons). This pass has the tree at hand; that check would parse it again."""
+    out: list[FunctionSpan] = []
+    todo = list(reversed(tree.body))
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
+            body = stmt.body[0]
+            out.append((stmt.name, first, stmt.lineno, body.lineno, body.col_offset, stmt.end_lineno or 0,
+                        stmt.col_offset > 0))
+        elif isinstance(stmt, ast.ClassDef):
+            todo.extend(reversed(stmt.body))
+    return tuple(out)
 
 
 _WRITING_METHODS = MUTATING_METHODS | LIST_MUTATING_METHODS | {"shuffle", "at"}
