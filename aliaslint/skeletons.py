@@ -158,7 +158,7 @@ def _span(function: FunctionSpan, lines: list[str]) -> _Span | None:
     _, first, header, body, column, last, indented = function
     if body <= header or not 0 < last <= len(lines):
         return None
-    if lines[body - 1][:column].strip(" \t\f"):
+    if lines[body - 1][:column].strip(" \t\f") not in ("", "@"):
         return None  # the body starts after something else on its line
     if _CLASS_OR_NONLOCAL.search("".join(lines[body - 1:last])):
         return None

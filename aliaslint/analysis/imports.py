@@ -139,7 +139,8 @@ def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
 
 
 # A function's name, its first line (its first decorator's), the line of `def`, its body's first
-# line and column (in UTF-8 bytes, as `ast` gives it), its last line, and whether it is indented.
+# line and column (in UTF-8 bytes, as `ast` gives it; after the `@` of a decorated statement), its
+# last line, and whether it is indented.
 FunctionSpan = tuple[str, int, int, int, int, int, bool]
 
 
@@ -153,7 +154,8 @@ def function_spans(tree: ast.Module) -> tuple[FunctionSpan, ...]:
         stmt = todo.pop()
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             first = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
-            body = stmt.body[0]
+            # a decorated statement starts at its first decorator, after the `@`
+            body = next(iter(getattr(stmt.body[0], "decorator_list", ())), stmt.body[0])
             out.append((stmt.name, first, stmt.lineno, body.lineno, body.col_offset, stmt.end_lineno or 0,
                         stmt.col_offset > 0))
         elif isinstance(stmt, ast.ClassDef):
