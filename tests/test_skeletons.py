@@ -17,6 +17,7 @@ from aliaslint.analysis.walk import children
 from aliaslint.skeletons import BodyNotParsed, parse_skeleton
 
 from conftest import FIXTURES, record_checks, run_cli
+from test_cones import OWN
 from test_project import make
 
 SOURCE = '''\
@@ -222,23 +223,8 @@ def doubled(v):
     return Scaler().scale(v)
 '''
 
-# its own finding (`ident` is its own), and a call whose summary is in `util.py`
-USE = '''\
-import numpy as np
-
-from .util import doubled
-
-
-def ident(v):
-    return v
-
-
-def grad():
-    x = np.zeros(3)
-    fp = ident(x)
-    x += 1.0
-    return fp - doubled(x)
-'''
+# its own finding (`test_cones.OWN`'s), and a call whose summary is in `util.py`
+USE = "import numpy as np\n\nfrom .util import doubled\n" + OWN.replace("return fp - x", "return fp - doubled(x)")
 
 
 @pytest.fixture
