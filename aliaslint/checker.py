@@ -157,7 +157,7 @@ def _lint_component(
 
     def parse(m: SourceModule) -> cst.Module | Skeleton | None:
         i = file_of[id(m)]
-        skeleton = _parse_skeleton(files[i]) if skeletons is not None and i in known else None
+        skeleton = _parse_skeleton(files[i]) if i in known else None
         if skeleton is not None:
             skeletons[id(skeleton.module)] = skeleton
             return skeleton
@@ -175,11 +175,12 @@ def _lint_component(
         except BodyNotParsed:  # LibCST parsed it whole before: parse the files whole
             for m, tree in zip(group, trees, strict=True):
                 m.module, m.info = tree, None
-            skeletons = None  # type: ignore[assignment]
+            known.clear()
+            skeletons.clear()
             whole.clear()
             result = analyze_component(group, only, parse)
         found = []
-        positions = Positions(skeletons or {})
+        positions = Positions(skeletons)
         for m, i in zip(group, members, strict=True):
             if i not in shown:
                 found.append([])

@@ -410,12 +410,10 @@ def add_body(info: ModuleInfo, scope: Scope) -> None:
     whole (bodies that define classes are never left out)."""
     assert scope.unparsed is not None
     node, scope.unparsed = scope.unparsed(), None
-    home = scope
-    while home.parent is not None:
-        home = home.parent
+    home = scope.parent  # a module-level function or a method of a module-level class
+    assert home is not None and home.is_module
     collector = _Collector(info.module)
     collector.scopes = [home]  # new scopes are numbered from 1, then after the module's
-    assert scope.parent is home  # a module-level function or a method of a module-level class
     collector.stack = [home, scope]
     collector.class_stack = [None, None]
     collector.walk(node.body)
