@@ -9,6 +9,7 @@ changes; the last round's manifest findings are the result.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -219,14 +220,22 @@ class ModuleAnalysis:
         so those scopes reach the values the whole fixpoint would give them.
         """
         scopes = self.info.scopes
-        queue = deque(range(len(scopes)) if only is None else sorted(set(only)))
+        queue = deque(range(len(scopes)) if only is None else ())
         queued = set(queue)
+        # With ``only``, the scope found last goes first (a scope asked for is a callee of the one
+        # that asked), so a caller runs again once its callees have settled, not between them.
+        heap: list[tuple[int, int]] = []  # (-rank, scope)
+        rank: dict[int, int] = {}  # the order scopes were found in, the files' own first
         if only is not None:
-            self._readers.demand = set(queue)
+            self._readers.demand = set(only)
+            for i in sorted(self._readers.demand, reverse=True):  # the first, the module's, first
+                rank[i] = len(rank)
+                heapq.heappush(heap, (-rank[i], i))
+            queued.update(self._readers.demand)
         runs: dict[int, int] = {}
         findings: dict[int, frozenset[FlowFinding]] = {}
-        while queue:
-            index = queue.popleft()
+        while queue or heap:
+            index = queue.popleft() if queue else heapq.heappop(heap)[1]
             queued.discard(index)
             runs[index] = runs.get(index, 0) + 1
             if runs[index] > MAX_ROUNDS:
@@ -254,11 +263,16 @@ class ModuleAnalysis:
             woken |= self._readers.finish()
             for w in sorted(woken - queued):
                 queued.add(w)
-                queue.append(w)
+                if only is None:
+                    queue.append(w)
+                else:
+                    heapq.heappush(heap, (-rank[w], w))
             asked = self._readers.asked  # never asked for before, so neither queued nor visited
             if asked:
                 queued.update(asked)
-                queue.extend(asked)
+                for a in asked:
+                    rank[a] = len(rank)
+                    heapq.heappush(heap, (-rank[a], a))
                 asked.clear()
         self._readers.demand = None
         all_findings = frozenset().union(*findings.values()) if findings else frozenset()
