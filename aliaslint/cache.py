@@ -1,6 +1,6 @@
 """Results kept between runs, so that re-linting unchanged code costs a hash and a read.
 
-Three kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
+Four kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
 its content:
 
 - ``imports``: what a file imports, keyed by its content and module name and by a digest of
@@ -16,7 +16,9 @@ its content:
   that another file reports, and which LibCST parsed whole: when every changed file, and every
   file that reads one, is of that kind, only those are checked (with the files they read, those
   known to parse as skeletons, see ``skeletons.py``), and the others' diagnostics are taken from
-  here (see ``engine._Task``).
+  here (see ``engine._Task``);
+- ``stamps``: the stat and content digest of each file of a run, keyed by the run's paths, so that
+  a file unchanged since is read only if it must be checked (see ``stamps.py``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

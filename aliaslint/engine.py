@@ -25,6 +25,7 @@ from .discovery import display_path
 from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, unified_diff
 from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, UNUSED_NOQA_CODE
 from .settings import Settings
+from .stamps import Stamps, stamp
 
 
 DEFAULT_SETTINGS = Settings()
@@ -41,10 +42,11 @@ class SourceFile:
 
     path: str
     shown: str
-    source: bytes | str
+    source: bytes | str | None  # None: not read yet, as the last run read it (see .stamps)
     settings: Settings = DEFAULT_SETTINGS
     too_deep: bool = False  # CPython's parser refused its nesting: LibCST would take minutes and GBs
     functions: tuple[FunctionSpan, ...] | None = None  # where its functions stand, from the `ast` pass
+    digest: str | None = None  # of its content, when known before it is read (see .stamps)
 
 
 def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None = None) -> list[list[Diagnostic]]:
@@ -82,7 +84,7 @@ def _fewer_collections() -> Iterator[None]:
 def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cache | None) -> list[list[Diagnostic]]:
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
-    digests = [content_digest(f.source) for f in files]
+    digests = [f.digest if f.digest is not None else content_digest(f.source) for f in files]  # type: ignore[arg-type]
     run_key = _result_key(files, names, digests, range(len(files))) if cache is not None else None
     if cache is not None and run_key is not None:
         # the whole run is keyed as one component would be: when no file changed, one read answers
@@ -107,10 +109,12 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
                 task.links = _in_places(links, group)
                 task.only_some_changed(cache.get("latest", task.latest_key), digests)
             todo.append(task)
+    files = _read_needed(files, [i for t in todo for i in (t.group if t.cone is None else t.cone)])
     done = _run_groups([t.work(files) for t in todo], pool)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
     for t in again:  # a file checked again settles something another file reports: the whole component
         t.cone = t.previous = None
+    files = _read_needed(files, [i for t in again for i in t.group])
     for t, checked in zip(again, _run_groups([t.work(files) for t in again], pool), strict=True):
         t.finish(checked, digests)
     for t in todo:
@@ -258,7 +262,8 @@ def _survey(
                 found[i] = hit
                 continue
         missing.append(i)
-    work = [(files[i], *names[i]) for i in missing]
+    read = {i: _read(files[i]) for i in missing}
+    work = [(read[i], *names[i]) for i in missing]
     if pool is not None and len(work) >= _POOL_MIN_FILES:
         computed = list(pool.map(_imports_of, work, chunksize=max(1, len(work) // 64)))
     else:
@@ -268,9 +273,35 @@ def _survey(
         k = keys[i]
         if cache is not None and k is not None and isinstance(x, ImportFacts):
             cache.put("imports", k, x)
+    whole = [read.get(i, f) for i, f in enumerate(files)]
     marked = [replace(f, too_deep=True) if x is _TOO_DEEP else replace(f, functions=x.functions)
-              if isinstance(x, ImportFacts) else f for f, x in zip(files, found, strict=True)]
+              if isinstance(x, ImportFacts) else f for f, x in zip(whole, found, strict=True)]
     return marked, [x if isinstance(x, ImportFacts) else None for x in found]
+
+
+class _NotAsStamped(Exception):
+    """A file its stamp said was unchanged could not be read, or changed while the run went on."""
+
+
+def _read(f: SourceFile) -> SourceFile:
+    """The file with its content, read now if its stamp stood for it (see :mod:`.stamps`)."""
+    if f.source is not None:
+        return f
+    try:
+        with open(f.path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise _NotAsStamped(f.path) from e
+    if content_digest(data) != f.digest:
+        raise _NotAsStamped(f.path)
+    return replace(f, source=data)
+
+
+def _read_needed(files: list[SourceFile], needed: Iterable[int]) -> list[SourceFile]:
+    out = list(files)
+    for i in set(needed):
+        out[i] = _read(out[i])
+    return out
 
 
 def _imports_of(work: tuple[SourceFile, str, bool]) -> ImportFacts | str | None:
@@ -364,13 +395,40 @@ def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnost
 
 
 def lint_files(paths: Iterable[tuple[str, Settings]], jobs: int = 1, cache: Cache | None = None) -> list[Diagnostic]:
-    """Every file of a run, in one go: imports between them are followed."""
-    read = [read_source(p, s) for p, s in paths]
+    """Every file of a run, in one go: imports between them are followed. With a ``cache``, a
+    file whose stamp is the one the last run kept is read only if it must be checked again."""
+    paths = list(paths)
+    if cache is None:
+        return _lint_files(paths, jobs, None, None)
+    try:
+        return _lint_files(paths, jobs, cache, Stamps.load(cache, (p for p, _ in paths)))
+    except _NotAsStamped:  # it changed as the run went on: read every file
+        return _lint_files(paths, jobs, cache, None)
+
+
+def _lint_files(paths: list[tuple[str, Settings]], jobs: int, cache: Cache | None, stamps: Stamps | None) -> list[Diagnostic]:
+    read = [read_source(p, s) if stamps is None else _read_stamped(p, s, stamps) for p, s in paths]
     sources = [r for r in read if isinstance(r, SourceFile)]
     out = [r for r in read if isinstance(r, Diagnostic)]
     for found in lint_sources(sources, jobs, cache):
         out.extend(found)
+    if cache is not None and stamps is not None:
+        stamps.save(cache)
     return sorted(out, key=Diagnostic.sort_key)
+
+
+def _read_stamped(path: str, settings: Settings, stamps: Stamps) -> SourceFile | Diagnostic:
+    """The file unread when its stamp is the last run's, else read, its stamp kept."""
+    before = stamp(path)  # taken before reading: a change after it gives the next run another
+    digest = stamps.digest(path, before)
+    if digest is not None:
+        return SourceFile(path, display_path(path), None, settings, digest=digest)
+    found = read_source(path, settings)
+    if isinstance(found, SourceFile):
+        assert found.source is not None
+        found.digest = content_digest(found.source)
+        stamps.record(path, before, found.digest)
+    return found
 
 
 @dataclass

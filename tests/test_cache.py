@@ -6,12 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from aliaslint import engine
+from aliaslint import engine, stamps
 from aliaslint.analysis.imports import ImportFacts
 from aliaslint.cache import Cache
 
@@ -166,3 +167,86 @@ def test_what_another_build_of_aliaslint_found_of_a_files_imports_is_not_used(tm
         cache.put("imports", entry.name, replace(facts, queries=frozenset()))
     monkeypatch.undo()
     assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
+
+
+# --- stamps: files unchanged since the last run are not read -------------------------------------
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    original = engine.read_source
+
+    def counting(path: str, *args: object) -> object:
+        read.append(Path(path).name)
+        return original(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "read_source", counting)
+    return read
+
+
+def test_files_whose_stamp_is_unchanged_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stamps, "RACY_NS", 0)  # the files were just written: trust their stamps all the same
+    two_files(tmp_path)
+    (tmp_path / "other.py").write_text("import numpy as np\n\nx = np.ones(3)\nx += 1\n")
+    read = _counting_reads(monkeypatch)
+    cold = run_cli(["-q", "."], cwd=tmp_path)
+    assert sorted(read) == ["main.py", "numdiff.py", "other.py"]
+    read.clear()
+    warm = run_cli(["-q", "."], cwd=tmp_path)
+    assert (warm.exit_code, warm.output, read) == (cold.exit_code, cold.output, [])
+    (tmp_path / "other.py").write_text("import numpy as np\n\nx = np.ones(4)\nx += 1\n")
+    again = run_cli(["-q", "."], cwd=tmp_path)
+    assert (again.exit_code, again.output, read) == (cold.exit_code, cold.output, ["other.py"])
+
+
+def test_a_file_rewritten_with_its_size_and_modification_time_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stamps, "RACY_NS", 0)
+    two_files(tmp_path)
+    helper = tmp_path / "numdiff.py"
+    before = helper.stat()
+    assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
+    copied = NUMDIFF.replace("fp = f(x)\n", "fp = +f(x)\n").replace("fm = f(x)\n", "fm = +f(x)\n")
+    helper.write_text(copied.replace("h=1e-6", "h=1e6").replace("(2 * h)", "(2* h)"))  # the same size
+    os.utime(helper, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = helper.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    if after.st_ctime_ns == before.st_ctime_ns:
+        pytest.skip("this file system's clock did not tell the two writes apart")
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (0, "")  # `+f(x)` makes a new array: nothing goes stale
+
+
+def test_a_file_whose_stamp_said_it_was_unchanged_but_was_not_is_read_after_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stamps, "RACY_NS", 0)
+    two_files(tmp_path)
+    helper = tmp_path / "numdiff.py"
+    old = stamps.stamp(str(helper))
+    assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
+    helper.write_text(NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()").replace("fm = f(x)", "fm = f(x).copy()"))
+    (tmp_path / "main.py").write_text(MAIN.format(imports="from numdiff import num_grad", call="num_grad") + "\n")
+    # a file system that kept the helper's stamp: its component is checked again (main.py
+    # changed), the helper is read, is not what its digest says, and the run starts over
+    real = engine.stamp
+    monkeypatch.setattr(engine, "stamp", lambda p: old if Path(p).name == "numdiff.py" else real(p))
+    read = _counting_reads(monkeypatch)
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (0, "")
+    assert sorted(read) == ["main.py", "main.py", "numdiff.py"]  # read whole the second time
+
+
+def test_a_stamp_is_kept_only_for_a_file_written_before_the_racy_window() -> None:
+    s = stamps.Stamps("name", {})
+    now = time.time_ns()
+    s.record("fresh.py", (1, 2, 3, now, now), "d1")
+    s.record("old.py", (1, 2, 3, now - 3 * stamps.RACY_NS, now - 3 * stamps.RACY_NS), "d2")
+    s.record("touched.py", (1, 2, 3, now - 3 * stamps.RACY_NS, now), "d3")  # its inode changed just now
+    s.record("gone.py", None, "d4")
+    assert s.now == {"old.py": ((1, 2, 3, now - 3 * stamps.RACY_NS, now - 3 * stamps.RACY_NS), "d2")}
+    later = stamps.Stamps("name", dict(s.now))
+    assert later.digest("old.py", (1, 2, 3, now - 3 * stamps.RACY_NS, now - 3 * stamps.RACY_NS)) == "d2"
+    assert later.digest("old.py", (1, 2, 4, now - 3 * stamps.RACY_NS, now - 3 * stamps.RACY_NS)) is None
+    assert later.digest("old.py", None) is None
+    assert later.digest("new.py", (1, 2, 3, 4, 5)) is None
