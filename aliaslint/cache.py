@@ -1,6 +1,6 @@
 """Results kept between runs, so that re-linting unchanged code costs a hash and a read.
 
-Four kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
+Five kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
 its content:
 
 - ``imports``: what a file imports, keyed by its content and module name and by a digest of
@@ -18,7 +18,10 @@ its content:
   known to parse as skeletons, see ``skeletons.py``), and the others' diagnostics are taken from
   here (see ``engine._Task``);
 - ``stamps``: the stat and content digest of each file of a run, keyed by the run's paths, so that
-  a file unchanged since is read only if it must be checked (see ``stamps.py``).
+  a file unchanged since is read only if it must be checked (see ``stamps.py``);
+- ``survey``: what the ``imports`` pass concluded of a run's files, keyed by their paths and
+  aliaslint's own code: the links between them, kept while the changed files import what they
+  did (see ``engine._survey_run``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aliaslint import engine, stamps
+from aliaslint import checker, engine, stamps
 from aliaslint.analysis.imports import ImportFacts
 from aliaslint.cache import Cache
 
@@ -250,3 +250,79 @@ def test_a_stamp_is_kept_only_for_a_file_written_before_the_racy_window() -> Non
     assert later.digest("old.py", (1, 2, 4, now - 3 * stamps.RACY_NS, now - 3 * stamps.RACY_NS)) is None
     assert later.digest("old.py", None) is None
     assert later.digest("new.py", (1, 2, 3, 4, 5)) is None
+
+
+# --- the survey: the last run's, when the changed files define and import what they did ----------
+
+def _surveyed(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    calls: list[list[str]] = []
+    original = engine._survey
+
+    def recording(files: list[engine.SourceFile], *args: object, **kwargs: object) -> object:
+        calls.append(sorted(Path(f.path).name for f in files))
+        return original(files, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_survey", recording)
+    return calls
+
+
+def test_a_change_that_keeps_what_a_file_imports_surveys_that_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    two_files(tmp_path)
+    (tmp_path / "other.py").write_text("import numpy as np\n\nx = np.ones(3)\nx += 1\n")
+    surveyed = _surveyed(monkeypatch)
+    assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
+    helper = tmp_path / "numdiff.py"
+    helper.write_text(NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()").replace("fm = f(x)", "fm = f(x).copy()"))
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (0, "")
+    assert surveyed == [["main.py", "numdiff.py", "other.py"], ["numdiff.py"]]
+
+
+def test_a_change_to_what_a_file_imports_surveys_every_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    own = "def num_grad(f, x):\n    return f(x) - f(x)\n"
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports=own, call="num_grad")})
+    surveyed = _surveyed(monkeypatch)
+    assert run_cli(["-q", "."], cwd=tmp_path).output == ""  # main.py calls its own num_grad
+    (tmp_path / "main.py").write_text(MAIN.format(imports="from numdiff import num_grad", call="num_grad"))
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert ALI002_LINE in r.output.splitlines()  # the two files are one component now
+    assert surveyed == [["main.py", "numdiff.py"], ["main.py"], ["main.py", "numdiff.py"]]
+
+
+def test_a_changed_file_whose_former_facts_are_gone_from_the_cache_surveys_every_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    two_files(tmp_path)
+    surveyed = _surveyed(monkeypatch)
+    run_cli(["-q", "."], cwd=tmp_path)
+    shutil.rmtree(tmp_path / ".aliaslint_cache" / "imports")
+    # what main.py imported is not known any more, and now nothing can be read of it
+    (tmp_path / "main.py").write_text(MAIN.format(imports="from numdiff import num_grad", call="num_grad(") + "\n")
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (1, run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output)
+    assert "ALI900" in r.output
+    assert surveyed == [["main.py", "numdiff.py"], ["main.py"], ["main.py", "numdiff.py"], ["main.py", "numdiff.py"]]
+
+
+def test_a_file_a_check_parses_as_a_skeleton_comes_with_where_its_functions_stand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caller = MAIN.format(imports="from numdiff import num_grad", call="num_grad").replace("return x", "return x.copy()")
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": caller, "other.py": caller})
+    cold = run_cli(["-q", "."], cwd=tmp_path)
+    spans: list[tuple[str, bool]] = []
+    original = checker.parse_skeleton
+
+    def recording(text: str, functions: object = None) -> object:
+        spans.append((text.splitlines()[0], functions is not None))
+        return original(text, functions)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checker, "parse_skeleton", recording)
+    (tmp_path / "main.py").write_text(caller + "\n")  # checked with its cone: the helper a skeleton
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (cold.exit_code, cold.output)
+    assert spans == [("import numpy as np", True)]

@@ -279,7 +279,12 @@ def resolution_edges(facts: Sequence[ImportFacts | None]) -> list[set[int]]:
 def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | None = None) -> list[list[int]]:
     """Groups of files (by index) to analyse together, in the files' order: files linked by
     :func:`resolution_edges` (given, or found here), either way."""
-    parent = list(range(len(facts)))
+    return linked(resolution_edges(facts) if edges is None else edges)
+
+
+def linked(edges: Sequence[set[int]]) -> list[list[int]]:
+    """The groups of files (by index, in order) that ``edges`` link, either way."""
+    parent = list(range(len(edges)))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -287,13 +292,13 @@ def components(facts: Sequence[ImportFacts | None], edges: Sequence[set[int]] | 
             i = parent[i]
         return i
 
-    for i, reached in enumerate(resolution_edges(facts) if edges is None else edges):
+    for i, reached in enumerate(edges):
         for j in reached:
             a, b = find(i), find(j)
             if a != b:
                 parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
-    for i in range(len(facts)):
+    for i in range(len(edges)):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
 
