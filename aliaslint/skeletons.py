@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -33,9 +34,9 @@ from .cst_parsing import parse_module
 # Python ends a line at any of these (and only these: not at form feeds or other separators
 # that `str.splitlines` splits at), and numbers lines by them.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-# A line that may begin a class statement, or a `nonlocal` anywhere: more than there are (a
+# A line that may begin a class statement, or hold a `nonlocal`: more than there are (a
 # docstring's line may begin with the word), never fewer.
-_CLASS_OR_NONLOCAL = re.compile(r"^[ \t\f]*class\b|\bnonlocal\b", re.MULTILINE)
+_CLASS_OR_NONLOCAL = re.compile(r"^[ \t\f]*class\b|\bnonlocal\b")
 
 
 class BodyNotParsed(Exception):
@@ -112,7 +113,10 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     lines = _LINE.findall(text)
-    spans: list[_Span | None] = [_span(f, lines) for f in functions]
+    # the regular expression only where a plain search finds a word: most lines have neither
+    flagged = [n for n, line in enumerate(lines, 1)
+               if ("class" in line or "nonlocal" in line) and _CLASS_OR_NONLOCAL.search(line)]
+    spans: list[_Span | None] = [_span(f, lines, flagged) for f in functions]
     if not any(spans):
         return None
     stubbed = list(lines)
@@ -152,14 +156,16 @@ def _defs(module: cst.Module) -> list[cst.FunctionDef]:
     return out
 
 
-def _span(function: FunctionSpan, lines: list[str]) -> _Span | None:
+def _span(function: FunctionSpan, lines: list[str], flagged: list[int]) -> _Span | None:
     """Where a function's body can be left out, if it can: a body on lines of its own, defining
-    no class and with no ``nonlocal`` (see the module's docstring)."""
+    no class and with no ``nonlocal`` (see the module's docstring; ``flagged`` are the lines
+    that may do either, in order)."""
     _, first, header, body, column, last, indented = function
     if body <= header or not 0 < last <= len(lines):
         return None
     if lines[body - 1][:column].strip(" \t\f") not in ("", "@"):
         return None  # the body starts after something else on its line
-    if _CLASS_OR_NONLOCAL.search("".join(lines[body - 1:last])):
+    k = bisect_left(flagged, body)
+    if k < len(flagged) and flagged[k] <= last:
         return None
     return _Span(first, body, last, indented)
