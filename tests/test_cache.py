@@ -198,12 +198,15 @@ def test_files_whose_stamp_is_unchanged_are_not_read_again(tmp_path: Path, monke
     assert (again.exit_code, again.output, read) == (cold.exit_code, cold.output, ["other.py"])
 
 
-def test_a_file_rewritten_with_its_size_and_modification_time_is_read_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The two files, their stamps trusted however recently they were written."""
     monkeypatch.setattr(stamps, "RACY_NS", 0)
     two_files(tmp_path)
-    helper = tmp_path / "numdiff.py"
+    return tmp_path / "numdiff.py"
+
+
+def test_a_file_rewritten_with_its_size_and_modification_time_is_read_again(tmp_path: Path, helper: Path) -> None:
     before = helper.stat()
     assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
     copied = NUMDIFF.replace("fp = f(x)\n", "fp = +f(x)\n").replace("fm = f(x)\n", "fm = +f(x)\n")
@@ -218,11 +221,8 @@ def test_a_file_rewritten_with_its_size_and_modification_time_is_read_again(
 
 
 def test_a_file_whose_stamp_said_it_was_unchanged_but_was_not_is_read_after_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, helper: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(stamps, "RACY_NS", 0)
-    two_files(tmp_path)
-    helper = tmp_path / "numdiff.py"
     old = stamps.stamp(str(helper))
     assert ALI002_LINE in run_cli(["-q", "."], cwd=tmp_path).output.splitlines()
     helper.write_text(NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()").replace("fm = f(x)", "fm = f(x).copy()"))
