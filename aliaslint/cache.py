@@ -1,6 +1,6 @@
 """Results kept between runs, so that re-linting unchanged code costs a hash and a read.
 
-Five kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
+Seven kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
 its content:
 
 - ``imports``: what a file imports, keyed by its content and module name and by a digest of
@@ -17,6 +17,11 @@ its content:
   file that reads one, is of that kind, only those are checked (with the files they read, those
   known to parse as skeletons, see ``skeletons.py``), and the others' diagnostics are taken from
   here (see ``engine._Task``);
+- ``state``: a component's ``latest`` entry as it was for one set of contents, keyed as its
+  ``results`` are, and ``run``: for a run's files (by path and settings), the key of the contents
+  their components' ``latest`` entries are of. When an edit is undone, the cache answers for the
+  contents before it, and the ``latest`` entries are put back to those from ``state``
+  (``engine._keep_latest``): else the next change would check the undone file again with it;
 - ``stamps``: the stat and content digest of each file of a run, keyed by the run's paths, so that
   a file unchanged since is read only if it must be checked (see ``stamps.py``);
 - ``survey``: what the ``imports`` pass concluded of a run's files, keyed by their paths and

@@ -86,10 +86,14 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
     names = module_names(f.path for f in files)
     digests = [f.digest if f.digest is not None else content_digest(f.source) for f in files]  # type: ignore[arg-type]
     run_key = _result_key(files, names, digests, range(len(files))) if cache is not None else None
-    if cache is not None and run_key is not None:
-        # the whole run is keyed as one component would be: when no file changed, one read answers
+    # where the cache says which contents the components' `latest` entries are of
+    pointer = _latest_key(files, names, range(len(files))) if cache is not None else None
+    if cache is not None and run_key is not None and pointer is not None:
+        # the whole run is keyed as one component would be: when no file changed, one read answers,
+        # unless a run since saw other contents (an edit undone): the components' `latest` entries
+        # are then put back as they were for these (see _keep_latest), below
         found = cache.get("results", run_key)
-        if isinstance(found, list) and len(found) == len(files):
+        if isinstance(found, list) and len(found) == len(files) and cache.get("run", pointer) == run_key:
             return found
     files, surveyed = _survey_run(files, names, digests, cache, pool)
     links = surveyed.links
@@ -102,6 +106,8 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
         if isinstance(found, list) and len(found) == len(group):
             for i, diags in zip(group, found, strict=True):
                 out[i] = diags
+            if cache is not None and k is not None and len(group) >= _CONE_MIN_FILES:
+                _keep_latest(cache, _latest_key(files, names, group), k, tuple(digests[i] for i in group))
         else:
             task = _Task(group, k)
             if cache is not None and len(group) >= _CONE_MIN_FILES:
@@ -126,8 +132,11 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             cache.put("results", t.key, t.results)
         if cache is not None and t.latest_key is not None and t.latest is not None:
             cache.put("latest", t.latest_key, t.latest)
-    if cache is not None and run_key is not None:
+            if t.key is not None:
+                cache.put("state", t.key, t.latest)
+    if cache is not None and run_key is not None and pointer is not None:
         cache.put("results", run_key, out)
+        cache.put("run", pointer, run_key)  # every component's `latest` entry is of these contents
     return out
 
 
@@ -236,6 +245,19 @@ class _Task:
             self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone,
                            "links": self.links, "parsed": parsed}
         return True
+
+
+def _keep_latest(cache: Cache, latest_key: str, key: str, digests: tuple[str, ...]) -> None:
+    """Make a component's ``latest`` entry that of its files' present contents, which the cache
+    answered for: a run since may have checked other contents (an edit since undone), and a
+    change after this run would otherwise check the files undone again with the changed one.
+    The ``state`` entry, keyed as the component's results are, keeps each contents' entry."""
+    last = cache.get("latest", latest_key)
+    if isinstance(last, dict) and last.get("digests") == digests:
+        return
+    state = cache.get("state", key)
+    if isinstance(state, dict) and state.get("digests") == digests:
+        cache.put("latest", latest_key, state)
 
 
 def _in_places(links: Links, group: list[int]) -> Links:
@@ -440,19 +462,32 @@ def _latest_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], grou
     """A component's files by place and settings, not content: where the last run's results for
     the same files are kept, to re-check only the one that changed."""
     parts = [code_digest(), "latest"]
+    shown = _SettingsText()
     for i in group:
         f = files[i]
-        parts += [f.path, f.shown, names[i][0], str(names[i][1]), repr(f.settings)]
+        parts += [f.path, f.shown, names[i][0], str(names[i][1]), shown(f.settings)]
     return key(parts)
 
 
 def _result_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], group: Iterable[int]) -> str:
     """Everything a component's results depend on: each file's content, place and settings."""
     parts = [code_digest()]
+    shown = _SettingsText()
     for i in group:
         f = files[i]
-        parts += [f.path, f.shown, names[i][0], str(names[i][1]), digests[i], repr(f.settings)]
+        parts += [f.path, f.shown, names[i][0], str(names[i][1]), digests[i], shown(f.settings)]
     return key(parts)
+
+
+class _SettingsText(dict[int, str]):
+    """``repr`` of each settings object once: the files of a folder share one, and a run's key
+    goes over every file."""
+
+    def __call__(self, settings: Settings) -> str:
+        text = self.get(id(settings))
+        if text is None:
+            text = self[id(settings)] = repr(settings)
+        return text
 
 
 _TOO_DEEP = "too deep"

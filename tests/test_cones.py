@@ -74,6 +74,30 @@ def test_a_changed_file_that_settles_nothing_elsewhere_is_checked_with_its_cone(
     assert lint(root, seen) == [["numdiff.py", "plain.py"]]  # the last run's results carried over
 
 
+def test_an_edit_undone_is_not_checked_again_with_the_next_change(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
+    assert lint(root, seen) == [["numdiff.py", "sine.py"]]
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + "from .plain import helper\n"})
+    assert lint(root, seen) == []  # the first run's contents again: the cache answers
+    make(root, {"pkg/plain.py": SINE.format(objective="np.tan")})
+    assert lint(root, seen) == [["numdiff.py", "plain.py"]]  # not sine.py: the undone edit is not one
+
+
+def test_an_edit_undone_while_another_component_changed_is_not_checked_again(project) -> None:  # type: ignore[no-untyped-def]
+    root, seen = project
+    make(root, {"alone.py": "import numpy as np\n\nx = np.ones(3)\nx += 1\n"})
+    assert lint(root, seen) == [["alone.py"]]
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
+    assert lint(root, seen) == [["numdiff.py", "sine.py"]]
+    # the package's first contents, whose results the cache has, and a new file elsewhere
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + "from .plain import helper\n",
+                "alone.py": "import numpy as np\n\nx = np.ones(4)\nx += 1\n"})
+    assert lint(root, seen) == [["alone.py"]]
+    make(root, {"pkg/plain.py": SINE.format(objective="np.tan")})
+    assert lint(root, seen) == [["numdiff.py", "plain.py"]]
+
+
 def test_changed_files_that_settle_nothing_elsewhere_are_checked_with_their_cones_together(project) -> None:  # type: ignore[no-untyped-def]
     root, seen = project
     make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN, "pkg/plain.py": SINE.format(objective="np.tan") + OWN})
