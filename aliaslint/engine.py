@@ -296,7 +296,8 @@ def _survey_run(
     stand is looked up when a check needs it (:func:`_with_functions`)."""
     name = key(code_digest(), "survey", [p for f, n in zip(files, names, strict=True) for p in (f.path, *map(str, n))])
     last = cache.get("survey", name) if cache is not None else None
-    if cache is not None and isinstance(last, _Surveyed) and len(last.digests) == len(files):
+    if (cache is not None and isinstance(last, _Surveyed)
+            and len(last.digests) == len(last.writes) == len(last.links.defines) == len(files)):
         changed = [i for i, d in enumerate(digests) if d != last.digests[i]]
         if 2 * len(changed) <= len(files):
             ours, facts = _survey([files[i] for i in changed], [names[i] for i in changed],

@@ -6,9 +6,9 @@ Reading and hashing every file was most of a run that the cache answers (0.3 s o
 checks anything. A file's *stamp* is its device, inode, size, and modification and status-change
 times (nanoseconds); the last run's stamp and digest of each file are kept in the cache, and a
 file whose stamp is the same is taken to hold what it held then, as ruff's cache and git's index
-do. The status-change time is in the stamp because no tool can set it back (``touch -d`` sets the
-modification time only), so a file rewritten and given its old modification time again is read
-again.
+do. The status-change time is in the stamp because tools cannot set it back (``touch -d`` and
+``os.utime`` set the modification time only), so a file rewritten and given its old modification
+time again is read again.
 
 A stamp is kept only for a file whose times are older than the moment it was read by more than
 :data:`RACY_NS`: a file written again within the same tick of its file system's clock, with the
@@ -60,8 +60,9 @@ class Stamps:
     def digest(self, path: str, current: Stamp | None) -> str | None:
         """The digest of the file's content, if its stamp says it is what the last run read."""
         found = self.last.get(path)
-        if current is None or found is None or found[0] != current:
-            return None
+        if current is None or not (isinstance(found, tuple) and len(found) == 2 and found[0] == current
+                                   and isinstance(found[1], str)):
+            return None  # none, another stamp, or not an entry this code wrote
         self.now[path] = found
         return found[1]
 

@@ -326,3 +326,19 @@ def test_a_file_a_check_parses_as_a_skeleton_comes_with_where_its_functions_stan
     r = run_cli(["-q", "."], cwd=tmp_path)
     assert (r.exit_code, r.output) == (cold.exit_code, cold.output)
     assert spans == [("import numpy as np", True)]
+
+
+def test_stamps_and_a_survey_this_code_did_not_write_are_ignored(tmp_path: Path, helper: Path) -> None:
+    cold = run_cli(["-q", "."], cwd=tmp_path)
+    store = Cache(str(tmp_path / ".aliaslint_cache"))
+    (stamped,) = entries(tmp_path / ".aliaslint_cache", "stamps")
+    store.put("stamps", stamped.name, {path: 5 for path in store.get("stamps", stamped.name)})
+    (surveyed,) = entries(tmp_path / ".aliaslint_cache", "survey")
+    last = store.get("survey", surveyed.name)
+    store.put("survey", surveyed.name, replace(last, writes=()))
+    helper.write_text(NUMDIFF.replace("fp = f(x)", "fp = f(x).copy()").replace("fm = f(x)", "fm = f(x).copy()"))
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output, r.stderr) == (0, "", "")
+    helper.write_text(NUMDIFF)
+    r = run_cli(["-q", "."], cwd=tmp_path)
+    assert (r.exit_code, r.output, r.stderr) == (cold.exit_code, cold.output, "")
