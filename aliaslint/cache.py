@@ -26,7 +26,7 @@ its content:
   a file unchanged since is read only if it must be checked (see ``stamps.py``);
 - ``survey``: what the ``imports`` pass concluded of a run's files, keyed by their paths and
   aliaslint's own code: the links between them, kept while the changed files import what they
-  did (see ``engine._survey_run``).
+  did (see ``survey.survey_run``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's

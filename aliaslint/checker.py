@@ -19,11 +19,12 @@ from .analysis.project import SourceModule, analyze_component, settles_elsewhere
 from .analysis.imports import module_names
 from .cst_parsing import parse_module
 from .diagnostics import Diagnostic
-from .engine import SourceFile, file_error, one_line
+from .engine import one_line
 from .fixes import decode
 from .rules import RULES, UNUSED_NOQA_CODE, Rule
 from .rules.context import Positions, RuleContext
 from .skeletons import BodyNotParsed, Skeleton, parse_skeleton
+from .sources import SourceFile, file_error
 from .suppression import suppress
 
 

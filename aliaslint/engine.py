@@ -8,7 +8,6 @@ the cache answers never does.
 
 from __future__ import annotations
 
-import ast
 import gc
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -16,37 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
-from .analysis.imports import (
-    FunctionSpan, ImportFacts, Links, components, cone, import_facts, linked, module_names, readers, resolution_links,
-)
+from .analysis.imports import Links, components, cone, linked, module_names, readers
 from .cache import Cache, code_digest, content_digest, key
-from .diagnostics import Diagnostic, Location
-from .discovery import display_path
+from .diagnostics import Diagnostic
 from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, unified_diff
-from .rules import FILE_ERROR_CODE, FILE_ERROR_NAME, UNUSED_NOQA_CODE
+from .rules import UNUSED_NOQA_CODE
 from .settings import Settings
-from .stamps import Stamps, stamp
-
-
-DEFAULT_SETTINGS = Settings()
-
-
-def file_error(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
-    loc = Location(row, column)
-    return Diagnostic(FILE_ERROR_CODE, FILE_ERROR_NAME, message, path, loc, loc)
-
-
-@dataclass
-class SourceFile:
-    """One input of a run: where it is (for its module name), how it is shown, its bytes."""
-
-    path: str
-    shown: str
-    source: bytes | str | None  # None: not read yet, as the last run read it (see .stamps)
-    settings: Settings = DEFAULT_SETTINGS
-    too_deep: bool = False  # CPython's parser refused its nesting: LibCST would take minutes and GBs
-    functions: tuple[FunctionSpan, ...] | None = None  # where its functions stand, from the `ast` pass
-    digest: str | None = None  # of its content, when known before it is read (see .stamps)
+from .sources import DEFAULT_SETTINGS, NotAsStamped, SourceFile, read_needed, read_source, read_stamped
+from .stamps import Stamps
+from .survey import POOL_MIN_FILES, survey_files, survey_run, with_functions
 
 
 def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None = None) -> list[list[Diagnostic]]:
@@ -58,7 +35,7 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
     analysed again.
     """
     with _fewer_collections():
-        if jobs <= 1 or len(files) < _POOL_MIN_FILES:
+        if jobs <= 1 or len(files) < POOL_MIN_FILES:
             return _lint_sources(files, None, cache)
         with ProcessPoolExecutor(max_workers=jobs) as pool:  # forked workers keep the thresholds
             return _lint_sources(files, pool, cache)
@@ -95,7 +72,7 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
         found = cache.get("results", run_key)
         if isinstance(found, list) and len(found) == len(files) and cache.get("run", pointer) == run_key:
             return found
-    files, surveyed = _survey_run(files, names, digests, cache, pool)
+    files, surveyed = survey_run(files, names, digests, cache, pool)
     links = surveyed.links
     todo: list[_Task] = []
     for group in _in_path_order(linked(links.edges()), files):
@@ -115,13 +92,13 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
                 task.links = _in_places(links, group)
                 task.only_some_changed(cache.get("latest", task.latest_key), digests)
             todo.append(task)
-    files = _read_needed(files, [i for t in todo for i in (t.group if t.cone is None else t.cone)])
-    files = _with_functions(files, [i for t in todo for i in t.known()], names, digests, cache)
+    files = read_needed(files, [i for t in todo for i in (t.group if t.cone is None else t.cone)])
+    files = with_functions(files, [i for t in todo for i in t.known()], names, digests, cache)
     done = _run_groups([t.work(files) for t in todo], pool)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
     for t in again:  # a file checked again settles something another file reports: the whole component
         t.cone = t.previous = None
-    files = _read_needed(files, [i for t in again for i in t.group])
+    files = read_needed(files, [i for t in again for i in t.group])
     for t, checked in zip(again, _run_groups([t.work(files) for t in again], pool), strict=True):
         t.finish(checked, digests)
     for t in todo:
@@ -273,166 +250,11 @@ def _in_path_order(groups: list[list[int]], files: Sequence[SourceFile]) -> list
     return [sorted(group, key=lambda i: (os.path.abspath(files[i].path), i)) for group in groups]
 
 
-@dataclass(frozen=True)
-class _Surveyed:
-    """What the survey of a run's files found (kept in the cache as its ``survey`` entry): for
-    each file, whether it may write in place (None: ``ast`` cannot parse it) and whether it is
-    nested too deeply for LibCST, and the links between the files."""
-
-    digests: tuple[str, ...]
-    writes: tuple[bool | None, ...]
-    too_deep: frozenset[int]
-    links: Links
-
-
-def _survey_run(
-    files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None,
-    pool: Executor | None,
-) -> tuple[list[SourceFile], _Surveyed]:
-    """The survey of the run's files (:func:`_survey`), or the last run's of the same files when
-    what the changed ones define and import is what it was: their links are then the same, and
-    neither the other files' facts need be loaded (0.1 to 0.2 s for the corpus) nor the links
-    found again (0.1 to 0.15 s). Where the functions of a file taken from the last run's survey
-    stand is looked up when a check needs it (:func:`_with_functions`)."""
-    name = key(code_digest(), "survey", [p for f, n in zip(files, names, strict=True) for p in (f.path, *map(str, n))])
-    last = cache.get("survey", name) if cache is not None else None
-    if (cache is not None and isinstance(last, _Surveyed)
-            and len(last.digests) == len(last.writes) == len(last.links.defines) == len(files)):
-        changed = [i for i, d in enumerate(digests) if d != last.digests[i]]
-        if 2 * len(changed) <= len(files):
-            ours, facts = _survey([files[i] for i in changed], [names[i] for i in changed],
-                                  [digests[i] for i in changed], cache, pool)
-            if all(_same_links(cache, last, i, names[i], x) for i, x in zip(changed, facts, strict=True)):
-                out = list(files)
-                writes = list(last.writes)
-                for i, f, x in zip(changed, ours, facts, strict=True):
-                    out[i], writes[i] = f, None if x is None else x.writes
-                deep = frozenset(i for i in last.too_deep if i not in changed) | {
-                    i for i, f in zip(changed, ours, strict=True) if f.too_deep}
-                out = [replace(f, too_deep=True) if i in deep and not f.too_deep else f for i, f in enumerate(out)]
-                surveyed = _Surveyed(tuple(digests), tuple(writes), deep, last.links)
-                if changed:
-                    cache.put("survey", name, surveyed)
-                return out, surveyed
-    out, facts = _survey(files, names, digests, cache, pool)
-    surveyed = _Surveyed(tuple(digests), tuple(None if x is None else x.writes for x in facts),
-                         frozenset(i for i, f in enumerate(out) if f.too_deep), resolution_links(facts))
-    if cache is not None:
-        cache.put("survey", name, surveyed)
-    return out, surveyed
-
-
-def _same_links(cache: Cache, last: _Surveyed, i: int, name: tuple[str, bool], now: ImportFacts | None) -> bool:
-    """Whether a changed file defines, re-exports and asks for what it did in the last run (so
-    that :func:`.analysis.imports.resolution_links` links it as it did)."""
-    before = None if last.writes[i] is None else cache.get("imports", _facts_key(last.digests[i], name))
-    if last.writes[i] is not None and not isinstance(before, ImportFacts):
-        return False  # no longer in the cache: not known
-    return _linking(before) == _linking(now)
-
-
-def _linking(facts: ImportFacts | None) -> tuple[object, ...] | None:
-    """What of a file's facts its links are found from."""
-    if facts is None:
-        return None
-    return (facts.name, facts.is_package, facts.defs, facts.reexports, facts.queries)
-
-
-def _facts_key(digest: str, name: tuple[str, bool]) -> str:
-    return key(code_digest(), digest, name[0], str(name[1]))
-
-
-def _with_functions(
-    files: list[SourceFile], needed: Iterable[int], names: list[tuple[str, bool]], digests: list[str],
-    cache: Cache | None,
-) -> list[SourceFile]:
-    """The files, those ``needed`` with where their functions stand (from their facts), which a
-    survey taken from the last run's did not load."""
-    out = list(files)
-    for i in set(needed):
-        f = out[i]
-        if f.functions is not None or f.too_deep:
-            continue
-        found = cache.get("imports", _facts_key(digests[i], names[i])) if cache is not None else None
-        facts = found if isinstance(found, ImportFacts) else _imports(f, *names[i])
-        if isinstance(facts, ImportFacts):
-            out[i] = replace(f, functions=facts.functions)
-    return out
-
-
-def _survey(
-    files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None,
-    pool: Executor | None = None,
-) -> tuple[list[SourceFile], list[ImportFacts | None]]:
-    """The first, ``ast`` pass over every file: what it offers and asks of the others, and which
-    files are nested too deeply to hand to LibCST at all. Nothing else starts before it is done,
-    so the files the cache does not know are shared out among the workers."""
-    found: list[ImportFacts | str | None] = [None] * len(files)
-    keys: list[str | None] = [None] * len(files)
-    missing: list[int] = []
-    for i, f in enumerate(files):
-        if cache is not None:
-            keys[i] = _facts_key(digests[i], names[i])
-            hit = cache.get("imports", keys[i])  # type: ignore[arg-type]
-            if isinstance(hit, ImportFacts):
-                found[i] = hit
-                continue
-        missing.append(i)
-    read = {i: _read(files[i]) for i in missing}
-    work = [(read[i], *names[i]) for i in missing]
-    if pool is not None and len(work) >= _POOL_MIN_FILES:
-        computed = list(pool.map(_imports_of, work, chunksize=max(1, len(work) // 64)))
-    else:
-        computed = [_imports_of(w) for w in work]
-    for i, x in zip(missing, computed, strict=True):
-        found[i] = x
-        k = keys[i]
-        if cache is not None and k is not None and isinstance(x, ImportFacts):
-            cache.put("imports", k, x)
-    whole = [read.get(i, f) for i, f in enumerate(files)]
-    marked = [replace(f, too_deep=True) if x is _TOO_DEEP else replace(f, functions=x.functions)
-              if isinstance(x, ImportFacts) else f for f, x in zip(whole, found, strict=True)]
-    return marked, [x if isinstance(x, ImportFacts) else None for x in found]
-
-
-class _NotAsStamped(Exception):
-    """A file its stamp said was unchanged could not be read, or changed while the run went on."""
-
-
-def _read(f: SourceFile) -> SourceFile:
-    """The file with its content, read now if its stamp stood for it (see :mod:`.stamps`)."""
-    if f.source is not None:
-        return f
-    try:
-        with open(f.path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise _NotAsStamped(f.path) from e
-    if content_digest(data) != f.digest:
-        raise _NotAsStamped(f.path)
-    return replace(f, source=data)
-
-
-def _read_needed(files: list[SourceFile], needed: Iterable[int]) -> list[SourceFile]:
-    out = list(files)
-    for i in set(needed):
-        out[i] = _read(out[i])
-    return out
-
-
-def _imports_of(work: tuple[SourceFile, str, bool]) -> ImportFacts | str | None:
-    return _imports(*work)
-
-
 def _nothing_to_report(f: SourceFile, writes: bool | None) -> bool:
     """A file alone in its component without a single in-place write cannot hold a finding; only
     a report of unused ``noqa`` comments would still need it parsed. (``writes`` is None when
     ``ast`` could not parse it: LibCST will say why.)"""
     return writes is False and UNUSED_NOQA_CODE not in f.settings.enabled()
-
-
-# Below this many files a pool costs more to start than it saves.
-_POOL_MIN_FILES = 16
 
 
 _Work = tuple[list[SourceFile], list[int] | None, list[int], list[int]]  # check_group's arguments
@@ -443,7 +265,7 @@ def _run_groups(work: list[_Work], pool: Executor | None) -> list[Any]:
     enough to share; results in the same order."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
 
-    if pool is None or len(work) < 2 or sum(len(w[0]) for w in work) < _POOL_MIN_FILES:
+    if pool is None or len(work) < 2 or sum(len(w[0]) for w in work) < POOL_MIN_FILES:
         return [check_group(*w) for w in work]
     # the largest components first, so that one big component does not finish last alone
     order = sorted(range(len(work)), key=lambda k: -sum(len(f.source) for f in work[k][0]))
@@ -491,33 +313,9 @@ class _SettingsText(dict[int, str]):
         return text
 
 
-_TOO_DEEP = "too deep"
-
-
-def _imports(f: SourceFile, name: str, is_package: bool) -> ImportFacts | str | None:
-    """What the file offers and asks of others; a file Python cannot parse takes part in nothing
-    (LibCST will say why), except one whose nesting CPython's parser refuses outright: LibCST's
-    parser would spend minutes and gigabytes on it (``_TOO_DEEP``)."""
-    try:
-        return import_facts(ast.parse(f.source), name, is_package)
-    except (RecursionError, MemoryError):
-        return _TOO_DEEP
-    except (SyntaxError, ValueError):
-        return None
-
-
 def lint_source(source: bytes | str, path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
     """Diagnostics for one source, after rule selection, per-file ignores, noqa and fixability."""
     return lint_sources([SourceFile(path, path, source, settings)])[0]
-
-
-def read_source(path: str, settings: Settings = DEFAULT_SETTINGS) -> SourceFile | Diagnostic:
-    shown = display_path(path)
-    try:
-        with open(path, "rb") as fh:
-            return SourceFile(path, shown, fh.read(), settings)
-    except OSError as e:
-        return file_error(shown, f"cannot read file: {e.strerror or e}")
 
 
 def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
@@ -532,12 +330,12 @@ def lint_files(paths: Iterable[tuple[str, Settings]], jobs: int = 1, cache: Cach
         return _lint_files(paths, jobs, None, None)
     try:
         return _lint_files(paths, jobs, cache, Stamps.load(cache, (p for p, _ in paths)))
-    except _NotAsStamped:  # it changed as the run went on: read every file
+    except NotAsStamped:  # it changed as the run went on: read every file
         return _lint_files(paths, jobs, cache, None)
 
 
 def _lint_files(paths: list[tuple[str, Settings]], jobs: int, cache: Cache | None, stamps: Stamps | None) -> list[Diagnostic]:
-    read = [read_source(p, s) if stamps is None else _read_stamped(p, s, stamps) for p, s in paths]
+    read = [read_stamped(p, s, stamps) for p, s in paths]
     sources = [r for r in read if isinstance(r, SourceFile)]
     out = [r for r in read if isinstance(r, Diagnostic)]
     for found in lint_sources(sources, jobs, cache):
@@ -545,20 +343,6 @@ def _lint_files(paths: list[tuple[str, Settings]], jobs: int, cache: Cache | Non
     if cache is not None and stamps is not None:
         stamps.save(cache)
     return sorted(out, key=Diagnostic.sort_key)
-
-
-def _read_stamped(path: str, settings: Settings, stamps: Stamps) -> SourceFile | Diagnostic:
-    """The file unread when its stamp is the last run's, else read, its stamp kept."""
-    before = stamp(path)  # taken before reading: a change after it gives the next run another
-    digest = stamps.digest(path, before)
-    if digest is not None:
-        return SourceFile(path, display_path(path), None, settings, digest=digest)
-    found = read_source(path, settings)
-    if isinstance(found, SourceFile):
-        assert found.source is not None
-        found.digest = content_digest(found.source)
-        stamps.record(path, before, found.digest)
-    return found
 
 
 @dataclass
@@ -587,7 +371,7 @@ def fix_files(paths: Sequence[tuple[str, Settings]], write: bool = True) -> list
     }
     position = [i for i, r in enumerate(read) if isinstance(r, SourceFile)]
     names = module_names(f.path for f in sources)
-    sources, imports = _survey(sources, names, [content_digest(f.source) for f in sources], None)
+    sources, imports = survey_files(sources, names, [content_digest(f.source) for f in sources], None)
     for group in _in_path_order(components(imports), sources):
         for k, (outcome, data) in zip(group, _fix_group([sources[k] for k in group]), strict=True):
             f = sources[k]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aliaslint import checker, engine, stamps
+from aliaslint import checker, engine, sources, stamps, survey
 from aliaslint.analysis.imports import ImportFacts
 from aliaslint.cache import Cache
 
@@ -173,13 +173,13 @@ def test_what_another_build_of_aliaslint_found_of_a_files_imports_is_not_used(tm
 
 def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
-    original = engine.read_source
+    original = sources.read_source
 
     def counting(path: str, *args: object) -> object:
         read.append(Path(path).name)
         return original(path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine, "read_source", counting)
+    monkeypatch.setattr(sources, "read_source", counting)
     return read
 
 
@@ -229,8 +229,8 @@ def test_a_file_whose_stamp_said_it_was_unchanged_but_was_not_is_read_after_all(
     (tmp_path / "main.py").write_text(MAIN.format(imports="from numdiff import num_grad", call="num_grad") + "\n")
     # a file system that kept the helper's stamp: its component is checked again (main.py
     # changed), the helper is read, is not what its digest says, and the run starts over
-    real = engine.stamp
-    monkeypatch.setattr(engine, "stamp", lambda p: old if Path(p).name == "numdiff.py" else real(p))
+    real = sources.stamp
+    monkeypatch.setattr(sources, "stamp", lambda p: old if Path(p).name == "numdiff.py" else real(p))
     read = _counting_reads(monkeypatch)
     r = run_cli(["-q", "."], cwd=tmp_path)
     assert (r.exit_code, r.output) == (0, "")
@@ -256,13 +256,13 @@ def test_a_stamp_is_kept_only_for_a_file_written_before_the_racy_window() -> Non
 
 def _surveyed(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
-    original = engine._survey
+    original = survey.survey_files
 
-    def recording(files: list[engine.SourceFile], *args: object, **kwargs: object) -> object:
+    def recording(files: list[sources.SourceFile], *args: object, **kwargs: object) -> object:
         calls.append(sorted(Path(f.path).name for f in files))
         return original(files, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine, "_survey", recording)
+    monkeypatch.setattr(survey, "survey_files", recording)
     return calls
 
 

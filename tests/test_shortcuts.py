@@ -19,7 +19,8 @@ from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import content_digest
 from aliaslint.diagnostics import Diagnostic
 from aliaslint.checker import check_group, lint_group
-from aliaslint.engine import SourceFile, _survey, lint_sources
+from aliaslint.engine import SourceFile, lint_sources
+from aliaslint.survey import survey_files
 from aliaslint.skeletons import Skeleton
 
 from conftest import FIXTURES
@@ -90,7 +91,7 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
     monkeypatch.setattr(Skeleton, "parse_body", parse_body)
     monkeypatch.setattr(checker, "parse_skeleton", parse_skeleton)
     names = [module_name(f.path) for f in files]
-    files, facts = _survey(files, names, [content_digest(f.source) for f in files], None)
+    files, facts = survey_files(files, names, [content_digest(f.source) for f in files], None)
     links = resolution_links(facts)
     edges = links.edges()
     seen_alone = seen_not_alone = seen_read = 0
