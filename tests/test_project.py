@@ -10,6 +10,7 @@ import pytest
 
 from aliaslint import checker
 from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name, module_names
+from aliaslint.analysis import project
 from aliaslint.analysis.project import SourceModule
 
 from conftest import record_checks, reported, run_cli
@@ -80,6 +81,30 @@ def test_a_component_is_analysed_in_path_order_whatever_the_command_line(
     backward = run_cli(["-q", "--no-cache", "numdiff.py", "main.py"], cwd=tmp_path)
     assert seen == [["main.py", "numdiff.py"], ["main.py", "numdiff.py"]]
     assert backward.output == forward.output and len(forward.output.splitlines()) == 3
+
+
+def test_a_component_is_first_visited_callees_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files a file imports from are visited before it (their summaries are then done when it
+    reads them), each file's scopes in their own order, every scope once; the path order is the
+    other way round here, and so is one import, which goes round in a circle."""
+    make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "from .b import middle\n\n\ndef top(x):\n    return middle(x)\n",
+        "pkg/b.py": "from .c import bottom\n\n\ndef middle(x):\n    return bottom(x)\n",
+        "pkg/c.py": "def bottom(x):\n    x += 1\n    return x\n\n\ndef back():\n    from .a import top\n    return top\n",
+    })
+    orders: list[list[str]] = []
+    real = project.callees_first
+
+    def recording(modules, info, resolver):  # type: ignore[no-untyped-def]
+        order = real(modules, info, resolver)
+        orders.append([f"{Path(resolver.module_of(info.scopes[i]).path).name}:{info.scopes[i].name}" for i in order])
+        return order
+
+    monkeypatch.setattr(project, "callees_first", recording)
+    run_cli(["-q", "--no-cache", "."], cwd=tmp_path)
+    assert orders == [["c.py:<module>", "c.py:bottom", "c.py:back", "b.py:<module>", "b.py:middle",
+                       "a.py:<module>", "a.py:top"]]
 
 
 PROBLEM = """\

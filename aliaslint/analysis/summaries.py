@@ -211,8 +211,9 @@ class ModuleAnalysis:
     def scope_bindings(self, index: int) -> dict[str, Refs]:
         return self.bindings.get(index, {})
 
-    def run(self, only: Iterable[int] | None = None) -> ModuleResult:
-        """Analyse every scope, then again only those whose inputs changed, to a fixpoint.
+    def run(self, only: Iterable[int] | None = None, order: Iterable[int] | None = None) -> ModuleResult:
+        """Analyse every scope (first in ``order``, when given), then again only those whose inputs
+        changed, to a fixpoint.
 
         With ``only``, the scopes whose findings are wanted (one file's): those, and the scopes
         whose summaries, bindings and facts they read, found as they read them. Every fact a
@@ -220,7 +221,11 @@ class ModuleAnalysis:
         so those scopes reach the values the whole fixpoint would give them.
         """
         scopes = self.info.scopes
-        queue = deque(range(len(scopes)) if only is None else ())
+        queue: deque[int] = deque()
+        if only is None:
+            queue.extend(range(len(scopes)) if order is None else order)
+            if len(set(queue)) < len(scopes):  # what ``order`` left out follows it
+                queue.extend(sorted(set(range(len(scopes))).difference(queue)))
         queued = set(queue)
         # With ``only``, the scope found last goes first (a scope asked for is a callee of the one
         # that asked), so a caller runs again once its callees have settled, not between them.
