@@ -62,3 +62,26 @@ def test_a_node_class_with_a_post_init_of_its_own_turns_the_shortcut_off() -> No
     del Checked
     gc.collect()
     assert cst_parsing.checks_can_be_skipped.__wrapped__()
+
+
+def test_whitespace_is_one_node_per_content_while_parsing_and_only_then() -> None:
+    """A big run's trees are mostly spaces and newlines: each content is made once."""
+    first, second = parse_module("x = 1\ny = 2\n"), parse_module("z = 3\n")
+    spaces = [stmt.body[0].targets[0].whitespace_before_equal for stmt in (*first.body, *second.body)]
+    assert spaces[0] is spaces[1] is spaces[2] and spaces[0].value == " "
+    newlines = [stmt.trailing_whitespace.newline for stmt in (*first.body, *second.body)]
+    assert newlines[0] is newlines[1] is newlines[2]
+    assert cst.SimpleWhitespace(" ") is not cst.SimpleWhitespace(" ")  # made by hand: a node of its own
+    assert cst.parse_module("x = 1\n").body[0].body[0].targets[0].whitespace_before_equal is not spaces[0]
+
+
+def test_a_copy_of_a_tree_leaves_its_shared_nodes_alone() -> None:
+    """``copy`` and ``pickle`` make a node empty, then fill it: never a shared one."""
+    import copy
+    import pickle
+
+    text = "x  =  [1,  2]\n"
+    tree = parse_module(text)
+    for made in (copy.deepcopy(tree), pickle.loads(pickle.dumps(tree)), tree.deep_clone()):
+        assert made.code == text
+    assert parse_module("y = 2\n").code == "y = 2\n" and tree.code == text
