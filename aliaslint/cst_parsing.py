@@ -63,7 +63,7 @@ def checks_can_be_skipped() -> bool:
 @functools.cache
 def _shareable() -> tuple[type, ...]:
     """The node classes shared while parsing: whitespace of one line, and newlines. The analysis
-    never walks into them (see :func:`.analysis.walk.children`), nor asks where one is. None when
+    never walks into them (see :func:`.analysis.walk.children`), nor asks where one is. Neither when
     one of them makes its nodes in a way this module does not know (a ``__new__`` of its own)."""
     found = (cst.SimpleWhitespace, cst.Newline)
     return () if any(t.__new__ is not object.__new__ for t in found) else found
