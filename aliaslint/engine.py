@@ -328,10 +328,11 @@ def lint_files(paths: Iterable[tuple[str, Settings]], jobs: int = 1, cache: Cach
     paths = list(paths)
     if cache is None:
         return _lint_files(paths, jobs, None, None)
+    stamps = Stamps.load(cache, (p for p, _ in paths))
     try:
-        return _lint_files(paths, jobs, cache, Stamps.load(cache, (p for p, _ in paths)))
-    except NotAsStamped:  # it changed as the run went on: read every file
-        return _lint_files(paths, jobs, cache, None)
+        return _lint_files(paths, jobs, cache, stamps)
+    except NotAsStamped:  # it changed as the run went on: read every file, and keep their stamps anew
+        return _lint_files(paths, jobs, cache, Stamps(stamps.name, {}))
 
 
 def _lint_files(paths: list[tuple[str, Settings]], jobs: int, cache: Cache | None, stamps: Stamps | None) -> list[Diagnostic]:

@@ -16,7 +16,8 @@ same size, would otherwise keep the stamp of what was read before (git calls thi
 clean"). Such a file is read again on every run until it is that old.
 
 If a file trusted by its stamp cannot be read when its content is needed after all, or is not
-what its digest says, the run starts again without stamps (``engine.lint_files``).
+what its digest says, the run starts again reading every file, and keeps their stamps anew
+(``engine.lint_files``): else every later run would trust the stale stamp and start again too.
 """
 
 from __future__ import annotations
