@@ -1,6 +1,6 @@
 """Results kept between runs, so that re-linting unchanged code costs a hash and a read.
 
-Seven kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
+Eight kinds of entries, each one file under ``<cache dir>/<kind>/``, named by a digest of what decides
 its content:
 
 - ``imports``: what a file imports, keyed by its content and module name and by a digest of
@@ -26,7 +26,10 @@ its content:
   a file unchanged since is read only if it must be checked (see ``stamps.py``);
 - ``survey``: what the ``imports`` pass concluded of a run's files, keyed by their paths and
   aliaslint's own code: the links between them, kept while the changed files import what they
-  did (see ``survey.survey_run``).
+  did (see ``survey.survey_run``);
+- ``trees``: a file's skeleton and function bodies as LibCST parsed them, pickled, keyed by its
+  content and aliaslint's own code, so that a check of a changed file's cone unpickles the files
+  it reads instead of parsing them (see ``kept_trees.py``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's
@@ -93,6 +96,9 @@ class Cache:
             return pickle.loads(data[len(_FORMAT):])
         except Exception:  # a truncated or foreign entry: rewritten on the next put
             return None
+
+    def has(self, kind: str, name: str) -> bool:
+        return (self.folder / kind / name).is_file()
 
     def put(self, kind: str, name: str, value: Any) -> None:
         try:

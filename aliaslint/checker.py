@@ -17,6 +17,8 @@ import libcst as cst
 
 from .analysis.project import SourceModule, analyze_component, settles_elsewhere
 from .analysis.imports import module_names
+from . import kept_trees
+from .cache import Cache, content_digest
 from .cst_parsing import parse_module
 from .diagnostics import Diagnostic
 from .engine import one_line
@@ -41,16 +43,21 @@ def _parse(f: SourceFile) -> cst.Module | Diagnostic:
         return file_error(f.shown, "cannot parse file: nesting too deep")
 
 
-def _parse_skeleton(f: SourceFile) -> Skeleton | None:
+def _parse_skeleton(f: SourceFile, trees: Cache | None) -> tuple[Skeleton, str] | None:
     """A file a check reads only part of, parsed without its functions' bodies (see
-    :mod:`.skeletons`): ``None`` when it is to be parsed whole."""
+    :mod:`.skeletons`), or as ``trees`` kept it (see :mod:`.kept_trees`), with its content
+    digest: ``None`` when it is to be parsed whole."""
     if f.too_deep:
         return None
     try:
-        text = f.source if isinstance(f.source, str) else f.source.decode("utf-8")
+        text = f.source if isinstance(f.source, str) else f.source.decode("utf-8")  # type: ignore[union-attr]
         if text.startswith("\ufeff"):
             return None
-        return parse_skeleton(text, f.functions)
+        digest = f.digest if f.digest is not None else content_digest(text)
+        skeleton = kept_trees.load(trees, text, digest) if trees is not None else None
+        if skeleton is None:
+            skeleton = parse_skeleton(text, f.functions)
+        return None if skeleton is None else (skeleton, digest)
     except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
         return None  # parsed whole, with the error that gives
 
@@ -78,7 +85,7 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
 
 def check_group(
     files: Sequence[SourceFile], report: Sequence[int] | None = None, asked: Sequence[int] = (),
-    known: Sequence[int] = (),
+    known: Sequence[int] = (), trees: Cache | None = None,
 ) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
@@ -88,7 +95,8 @@ def check_group(
     When not every file is reported or asked about, only what those need is analysed, and
     parsed (see :func:`.analysis.project.analyze_component`); those of the others ``known`` to
     parse whole with LibCST are parsed without their functions' bodies (see :mod:`.skeletons`):
-    one that did not would take part in nothing, as in a check of every file.
+    one that did not would take part in nothing, as in a check of every file. ``trees`` is the
+    cache that keeps such files' skeletons and bodies (see :mod:`.kept_trees`).
     """
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
@@ -105,7 +113,7 @@ def check_group(
         whole: set[int] = set()
         if modules:
             found, settled_here, whole = _lint_component(
-                files, modules, members, wanted if lazily else None, shown, asked, set(known))
+                files, modules, members, wanted if lazily else None, shown, asked, set(known), trees)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             alone |= settled_here
@@ -145,21 +153,23 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
 
 def _lint_component(
     files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
-    shown: set[int], asked: Sequence[int], known: set[int],
+    shown: set[int], asked: Sequence[int], known: set[int], trees: Cache | None,
 ) -> tuple[list[list[Diagnostic]], set[int], set[int]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
     the rules of its members in ``shown``; which files ``asked`` about stay within their own; and
     which files the analysis parsed whole when it first needed them. When an error stops the
     analysis, every shown member gets an ALI900 diagnostic instead, and no file is known to stay
-    within its own."""
+    within its own. Skeletons and bodies parsed here are kept in ``trees`` for the next check."""
     file_of = {id(m): i for m, i in zip(group, members, strict=True)}
     skeletons: dict[int, Skeleton] = {}  # by the id of the module they stand for
+    digests: dict[int, str] = {}  # theirs, likewise
     whole: set[int] = set()
 
     def parse(m: SourceModule) -> cst.Module | Skeleton | None:
         i = file_of[id(m)]
-        skeleton = _parse_skeleton(files[i]) if i in known else None
-        if skeleton is not None:
+        found = _parse_skeleton(files[i], trees) if i in known else None
+        if found is not None:
+            skeleton, digests[id(skeleton.module)] = found
             skeletons[id(skeleton.module)] = skeleton
             return skeleton
         tree = _parse(files[i])
@@ -170,16 +180,20 @@ def _lint_component(
 
     try:
         only = None if wanted is None else [m for m, i in zip(group, members, strict=True) if i in wanted]
-        trees = [m.module for m in group]
+        given = [m.module for m in group]
         try:
             result = analyze_component(group, only, parse)
         except BodyNotParsed:  # LibCST parsed it whole before: parse the files whole
-            for m, tree in zip(group, trees, strict=True):
+            for m, tree in zip(group, given, strict=True):
                 m.module, m.info = tree, None
             known.clear()
             skeletons.clear()
+            digests.clear()
             whole.clear()
             result = analyze_component(group, only, parse)
+        if trees is not None:
+            for k, skeleton in skeletons.items():
+                kept_trees.keep(trees, skeleton, digests[k])
         found = []
         positions = Positions(skeletons)
         for m, i in zip(group, members, strict=True):

@@ -94,12 +94,13 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
             todo.append(task)
     files = read_needed(files, [i for t in todo for i in (t.group if t.cone is None else t.cone)])
     files = with_functions(files, [i for t in todo for i in t.known()], names, digests, cache)
-    done = _run_groups([t.work(files) for t in todo], pool)
+    prefill = (cache, _to_prefill(todo, files, digests, links)) if cache is not None and pool is not None else None
+    done = _run_groups([t.work(files, cache) for t in todo], pool, prefill)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
     for t in again:  # a file checked again settles something another file reports: the whole component
         t.cone = t.previous = None
     files = read_needed(files, [i for t in again for i in t.group])
-    for t, checked in zip(again, _run_groups([t.work(files) for t in again], pool), strict=True):
+    for t, checked in zip(again, _run_groups([t.work(files, cache) for t in again], pool), strict=True):
         t.finish(checked, digests)
     for t in todo:
         assert t.results is not None
@@ -173,15 +174,16 @@ class _Task:
         self.cone = [self.group[k] for k in cone(again, range(n), self.links)]
         self.previous = previous
 
-    def work(self, files: Sequence[SourceFile]) -> "_Work":
+    def work(self, files: Sequence[SourceFile], cache: Cache | None) -> "_Work":
         """What :func:`.checker.check_group` is given: the files, which to report, which to ask
-        whether they settle something elsewhere, and which LibCST is known to parse (see
-        :meth:`known`), by their places in the files given."""
+        whether they settle something elsewhere, which LibCST is known to parse (see
+        :meth:`known`), by their places in the files given, and where the skeletons of those are
+        kept (see :mod:`.kept_trees`)."""
         if self.cone is not None:
             at = self._places()
             known = set(self.known())
-            return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known]
-        return [files[i] for i in self.group], None, list(range(len(self.group))), []
+            return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache
+        return [files[i] for i in self.group], None, list(range(len(self.group))), [], None
 
     def known(self) -> list[int]:
         """The files of the cones that the last run parsed whole, unchanged since, so that they
@@ -257,22 +259,56 @@ def _nothing_to_report(f: SourceFile, writes: bool | None) -> bool:
     return writes is False and UNUSED_NOQA_CODE not in f.settings.enabled()
 
 
-_Work = tuple[list[SourceFile], list[int] | None, list[int], list[int]]  # check_group's arguments
+_Work = tuple[list[SourceFile], list[int] | None, list[int], list[int], Cache | None]  # check_group's arguments
 
 
-def _run_groups(work: list[_Work], pool: Executor | None) -> list[Any]:
+def _run_groups(work: list[_Work], pool: Executor | None,
+                prefill: tuple[Cache, list[tuple[str, str]]] | None = None) -> list[Any]:
     """Check each component (:func:`.checker.check_group`), in worker processes when there is
-    enough to share; results in the same order."""
+    enough to share; results in the same order. ``prefill`` are files (path, digest) whose
+    skeletons the workers keep in that cache meanwhile, when they have nothing else to do (see
+    :mod:`.kept_trees`): what is left of them when the checks are done is dropped."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
 
     if pool is None or len(work) < 2 or sum(len(w[0]) for w in work) < POOL_MIN_FILES:
         return [check_group(*w) for w in work]
     # the largest components first, so that one big component does not finish last alone
-    order = sorted(range(len(work)), key=lambda k: -sum(len(f.source) for f in work[k][0]))
+    order = sorted(range(len(work)), key=lambda k: -sum(len(f.source) for f in work[k][0]))  # type: ignore[arg-type]
+    checks = [pool.submit(_check, work[k]) for k in order]
+    spare = [] if prefill is None else [
+        pool.submit(_prefill, prefill[0], prefill[1][at:at + _PREFILL_FILES])
+        for at in range(0, len(prefill[1]), _PREFILL_FILES)]
     results: list[Any] = [None] * len(work)
-    for k, found in zip(order, pool.map(_check, [work[k] for k in order], chunksize=1), strict=True):
-        results[k] = found
+    try:
+        for k, future in zip(order, checks, strict=True):
+            results[k] = future.result()
+    finally:
+        for future in spare:
+            future.cancel()
     return results
+
+
+# Files per prefill task: a worker finishes the one it has started before the run can end.
+_PREFILL_FILES = 2
+
+
+def _prefill(cache: Cache, files: list[tuple[str, str]]) -> None:
+    from .kept_trees import prefill
+
+    prefill(cache, files)
+
+
+def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: list[str],
+                links: Links) -> list[tuple[str, str]]:
+    """The files of the components checked whole that a later check of a few of their files
+    may parse as skeletons, those that most files import from first: they are in most cones."""
+    whole = [i for t in tasks if t.cone is None and t.latest_key is not None for i in t.group]
+    importers = dict.fromkeys(whole, 0)
+    for i in whole:
+        for j in links.defines[i]:
+            if j in importers and j != i:
+                importers[j] += 1
+    return [(files[i].path, digests[i]) for i in sorted(whole, key=lambda i: -importers[i])]
 
 
 def _check(work: _Work) -> Any:

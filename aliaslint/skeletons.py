@@ -20,16 +20,20 @@ whose body holds either is kept whole.
 from __future__ import annotations
 
 import ast
+import pickle
 import re
+import zlib
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Sequence, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from .analysis.imports import FunctionSpan, function_spans
 from .cst_parsing import parse_module
+
+T = TypeVar("T")
 
 # Python ends a line at any of these (and only these: not at form feeds or other separators
 # that `str.splitlines` splits at), and numbers lines by them.
@@ -57,7 +61,10 @@ class _Span:
 
 @dataclass(eq=False)
 class Skeleton:
-    """A file parsed with its functions' bodies left out, and the bodies parsed since."""
+    """A file parsed with its functions' bodies left out, and the bodies parsed since.
+
+    One may also come from the cache (see :mod:`.kept_trees`): then ``kept`` holds the bodies a
+    check parsed before, pickled, each unpickled when its function is first visited."""
 
     module: cst.Module
     lines: list[str]
@@ -66,25 +73,36 @@ class Skeleton:
     # the module that was parsed in and the count of the file's lines before that module's first
     bodies: list[tuple[cst.FunctionDef, cst.FunctionDef, cst.FunctionDef, cst.Module, int]] = field(
         default_factory=list)
+    kept: dict[int, bytes] = field(default_factory=dict)  # bodies pickled, by their function's first line
+    blob: bytes | None = None  # the skeleton as the cache keeps it, when it came from there
+    # every stub (``stubs`` loses each whose body is parsed), and the bodies parsed rather than
+    # unpickled, by first line: what is new to keep
+    spans: dict[cst.FunctionDef, _Span] = field(init=False)
+    fresh: dict[int, cst.Module] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.spans = dict(self.stubs)
 
     def parse_body(self, stub: cst.FunctionDef) -> cst.FunctionDef:
         """The function ``stub`` stands for: its own header nodes, and its body parsed from the
-        file's lines (within an ``if 1:`` for a method, so that every column is the file's)."""
+        file's lines (within an ``if 1:`` for a method, so that every column is the file's), or
+        unpickled when a check parsed it before."""
         span = self.stubs.pop(stub)
-        text = "".join(self.lines[span.first - 1:span.last])
-        try:
-            if span.indented:
-                fragment = parse_module("if 1:\n" + text)
-                found = fragment.body[0].body.body[0]  # type: ignore[attr-defined]
-                before = span.first - 2
-            else:
-                fragment = parse_module(text)
-                found = fragment.body[0]
-                before = span.first - 1
-        except Exception as e:  # LibCST's parser refuses what CPython's accepted
-            raise BodyNotParsed(stub.name.value) from e
-        if not isinstance(found, cst.FunctionDef) or found.name.value != stub.name.value:
-            raise BodyNotParsed(stub.name.value)
+        before = span.first - 2 if span.indented else span.first - 1
+        kept = self.kept.get(span.first)
+        fragment = unpickle(kept, cst.Module) if kept is not None else None
+        found = None if fragment is None else _function(fragment, span, stub)
+        if found is None:
+            text = "".join(self.lines[span.first - 1:span.last])
+            try:
+                fragment = parse_module("if 1:\n" + text if span.indented else text)
+            except Exception as e:  # LibCST's parser refuses what CPython's accepted
+                raise BodyNotParsed(stub.name.value) from e
+            found = _function(fragment, span, stub)
+            if found is None:
+                raise BodyNotParsed(stub.name.value)
+            self.fresh[span.first] = fragment
+        assert fragment is not None
         whole = stub.with_changes(body=found.body)
         self.bodies.append((stub, whole, found, fragment, before))
         return whole
@@ -112,7 +130,7 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -
             functions = function_spans(ast.parse(text))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-    lines = _LINE.findall(text)
+    lines = file_lines(text)
     # the regular expression only where a plain search finds a word: most lines have neither
     flagged = [n for n, line in enumerate(lines, 1)
                if ("class" in line or "nonlocal" in line) and _CLASS_OR_NONLOCAL.search(line)]
@@ -138,6 +156,37 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -
     if [d.name.value for d in defs] != [f[0] for f in functions]:
         return None
     return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None})
+
+
+def _function(fragment: cst.Module, span: _Span, stub: cst.FunctionDef) -> cst.FunctionDef | None:
+    """The function a body's parse holds, if it is the one ``stub`` stands for."""
+    try:
+        found = fragment.body[0].body.body[0] if span.indented else fragment.body[0]  # type: ignore[attr-defined]
+    except (IndexError, AttributeError):
+        return None
+    if not isinstance(found, cst.FunctionDef) or found.name.value != stub.name.value:
+        return None
+    return found
+
+
+def pickled(value: object) -> bytes:
+    """How the cache keeps trees: pickled, then compressed (six times smaller, for a few percent
+    of the time pickling takes)."""
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpickle(data: bytes, kind: type[T]) -> T | None:
+    """What :func:`pickled` kept, if it is a ``kind``; ``None`` for anything else."""
+    try:
+        value = pickle.loads(zlib.decompress(data))
+    except Exception:  # a truncated or foreign entry: parsed again
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def file_lines(text: str) -> list[str]:
+    """The file's lines as Python numbers them, each with its line ending."""
+    return _LINE.findall(text)
 
 
 def _ending(line: str) -> str:

@@ -295,8 +295,8 @@ def record_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
     real_parse, real_skeleton = checker._parse, checker._parse_skeleton
 
-    def skeleton(f: SourceFile) -> Skeleton | None:
-        found = real_skeleton(f)
+    def skeleton(f: SourceFile, trees: Cache | None) -> tuple[Skeleton, str] | None:
+        found = real_skeleton(f, trees)
         if found is not None:
             parsed.append(Path(f.path).name)
         return found
