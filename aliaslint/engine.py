@@ -301,14 +301,15 @@ def _prefill(cache: Cache, files: list[tuple[str, str]]) -> None:
 def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: list[str],
                 links: Links) -> list[tuple[str, str]]:
     """The files of the components checked whole that a later check of a few of their files
-    may parse as skeletons, those that most files import from first: they are in most cones."""
+    may parse as skeletons: those another file resolves a name into or through, as only they
+    are in another file's cone, most read first (1,038 of the corpus's 3,293 files)."""
     whole = [i for t in tasks if t.cone is None and t.latest_key is not None for i in t.group]
-    importers = dict.fromkeys(whole, 0)
+    read_by = dict.fromkeys(whole, 0)
     for i in whole:
-        for j in links.defines[i]:
-            if j in importers and j != i:
-                importers[j] += 1
-    return [(files[i].path, digests[i]) for i in sorted(whole, key=lambda i: -importers[i])]
+        for j in links.defines[i] | links.passes[i]:
+            if j in read_by and j != i:
+                read_by[j] += 1
+    return [(files[i].path, digests[i]) for i in sorted(whole, key=lambda i: -read_by[i]) if read_by[i]]
 
 
 def _check(work: _Work) -> Any:
