@@ -28,7 +28,7 @@ its content:
   aliaslint's own code: the links between them, kept while the changed files import what they
   did (see ``survey.survey_run``);
 - ``trees``: a file's skeleton and function bodies as LibCST parsed them, pickled, keyed by its
-  content and aliaslint's own code, so that a check of a changed file's cone unpickles the files
+  content, aliaslint's own code and the versions of LibCST and Python, so that a check of a changed file's cone unpickles the files
   it reads instead of parsing them (see ``kept_trees.py``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a

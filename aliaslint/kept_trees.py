@@ -5,8 +5,8 @@ A check of one changed file of a big component parses the files it reads as skel
 bodies of the functions its analysis visits (see :mod:`.skeletons`): for a test module of
 scikit-learn, 46 skeletons and 179 bodies, about 0.95 s, a third of the run. Unpickling the same
 trees took 0.30 s. A file's skeleton depends only on its content (where its functions stand comes
-from ``ast`` over the same text) and on aliaslint's code, so its entry is keyed by those two
-digests: one entry per file, the skeleton and each body pickled apart, a body unpickled only when
+from ``ast`` over the same text), on aliaslint's code and on the LibCST that parsed it, so its
+entry is keyed by those: one entry per file, the skeleton and each body pickled apart, a body unpickled only when
 its function is first visited.
 
 Entries are written by the check that parsed what they hold (:func:`keep`), and, in a run that
@@ -17,6 +17,8 @@ the others wait, and what they parse then is what the next change's check would 
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
 from typing import Sequence
 
 import libcst as cst
@@ -28,7 +30,19 @@ KIND = "trees"
 
 
 def _name(digest: str) -> str:
-    return key(code_digest(), KIND, digest)
+    return key(code_digest(), _parser(), KIND, digest)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> str:
+    """The LibCST and Python that made the trees: another LibCST's nodes may have other fields."""
+    try:
+        from libcst._version import __version__ as version
+    except ImportError:  # not where it has always been: ask the installed distribution (slower)
+        from importlib.metadata import version as installed
+
+        version = installed("libcst")
+    return f"libcst {version} python {sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def load(cache: Cache, text: str, digest: str) -> Skeleton | None:

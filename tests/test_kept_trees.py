@@ -105,6 +105,16 @@ def test_an_entry_or_a_body_that_cannot_be_read_is_parsed_again(tmp_path: Path) 
     assert kept_trees.load(cache, SOURCE, digest) is None
 
 
+def test_trees_another_libcst_made_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, digest = Cache(str(tmp_path / "cache")), content_digest(SOURCE)
+    first = parse_skeleton(SOURCE)
+    assert first is not None
+    kept_trees.keep(cache, first, digest)
+    assert kept_trees.load(cache, SOURCE, digest) is not None
+    monkeypatch.setattr(kept_trees, "_parser", lambda: "libcst 0.1 python 3.11")
+    assert kept_trees.load(cache, SOURCE, digest) is None
+
+
 def test_prefill_keeps_every_body_of_the_files_it_can_and_passes_over_the_others(tmp_path: Path) -> None:
     cache = Cache(str(tmp_path / "cache"))
     make(tmp_path, {"good.py": SOURCE, "moved.py": SOURCE + "\n# since\n", "bad.py": "def f(:\n    pass\n",
