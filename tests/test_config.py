@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from aliaslint import discovery
 from aliaslint.rules import RULES
 
 from conftest import reported, run_cli
@@ -94,6 +96,35 @@ def test_gitignore_files_apply_from_the_repository_root_down(tmp_path):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(EXAMPLE, root / rel)
     assert set(_files(run_cli(["-q", "."], cwd=root).output)) == {"src/pkg/fd.py", "src/pkg/other/local.py"}
+
+
+def test_a_path_is_ignored_whatever_way_it_is_spelled(tmp_path, monkeypatch):
+    """`.gitignore` files are looked up once per folder as the path spells it; spellings with
+    `.` or `..` give what the path's absolute folder gives."""
+    root = _project(tmp_path, None)
+    (root / ".gitignore").write_text("gen/\n")
+    (root / "src" / ".gitignore").write_text("pkg/local.py\n")
+    (root / "gen").mkdir()
+    monkeypatch.chdir(root / "src")
+    # those that end in `.` or `..` first: their folder is not the one their spelling's head names
+    spelled = ["pkg/..", "../gen/..", "..", ".", "pkg/local.py", "./pkg/local.py", "pkg/../pkg/local.py", "../gen",
+               "../gen/x.py", "../src/../gen/x.py", "pkg/fd.py", str(root / "gen" / "x.py"), "../src/pkg/local.py"]
+    shared = discovery._Ignores()
+    for path in spelled * 2:
+        is_dir = not path.endswith(".py")
+        assert shared.ignored(path, is_dir) == discovery._Ignores().ignored(os.path.abspath(path), is_dir), path
+    assert [p for p in spelled if shared.ignored(p, not p.endswith(".py"))] == [
+        "pkg/local.py", "./pkg/local.py", "pkg/../pkg/local.py", "../gen", "../gen/x.py", "../src/../gen/x.py",
+        str(root / "gen" / "x.py"), "../src/pkg/local.py"]
+
+
+def test_a_path_is_shown_as_given_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for path in ("a.py", "./a.py", "sub/../a.py", "sub/./b/c.py", "../x.py", "sub/../../x.py", ".", str(tmp_path / "a.py"),
+                 str(tmp_path.parent / "x.py")):
+        assert discovery.display_path(path) == discovery.display_path(path, os.getcwd()), path
+    assert discovery.display_path("sub/../a.py") == "a.py"
+    assert discovery.display_path("../x.py") == str(tmp_path.parent / "x.py")
 
 
 def test_exclude_and_explicit_paths_and_force_exclude(tmp_path):
