@@ -6,13 +6,14 @@ bodies of the functions its analysis visits (see :mod:`.skeletons`): for a test 
 scikit-learn, 46 skeletons and 179 bodies, about 0.95 s, a third of the run. Unpickling the same
 trees took 0.30 s. A file's skeleton depends only on its content (where its functions stand comes
 from ``ast`` over the same text), on aliaslint's code and on the LibCST that parsed it, so its
-entry is keyed by those: one entry per file, the skeleton and each body pickled apart, a body unpickled only when
-its function is first visited.
+entry is keyed by those: one entry per file, the skeleton and each body pickled apart, a body
+unpickled only when its function is first visited.
 
 Entries are written by the check that parsed what they hold (:func:`keep`), and, in a run that
 checks whole components in worker processes, by the workers while they have nothing else to do
 (:func:`prefill`): there, one process analyses the largest component for most of the run while
-the others wait, and what they parse then is what the next change's check would parse.
+the others wait, and what they parse then is what the next change's check would parse. Only the
+files another file reads are kept that way: no other file's cone holds the others.
 """
 
 from __future__ import annotations
