@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from aliaslint import checker
+from aliaslint.analysis import flow
+from aliaslint.analysis.scopes import Scope
 from aliaslint.cache import Cache
 from aliaslint.engine import SourceFile
 from aliaslint.skeletons import Skeleton
@@ -372,3 +374,32 @@ def test_a_damaged_latest_entry_checks_the_whole_component(project, entry: bytes
         cache.put("latest", path.name, {**cache.get("latest", path.name), "alone": 5})  # type: ignore[dict-item]
     make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
     assert lint(root, seen) == [["lin.py", "numdiff.py", "plain.py", "sine.py"]]
+
+
+def test_a_function_first_asked_for_by_its_caller_is_analysed_before_the_caller_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a.py` changes and is checked with its cone: `top` reads `middle`'s summary, which reads
+    `bottom`'s; each is analysed when first read, so none is visited twice (before, `middle` and
+    `top` were visited again once their callees were done)."""
+    a = "import numpy as np\n\nfrom .b import middle\n\n\ndef top(x):\n    y = middle(x)\n    x += 1\n    return y - x\n"
+    make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/c.py": "def bottom(x):\n    x += 1\n    return x\n",
+        "pkg/b.py": "from .c import bottom\n\n\ndef middle(x):\n    return bottom(x)\n",
+        "pkg/a.py": a,
+        "pkg/d.py": "from .b import middle\n\nprint(middle(1))\n",
+    })
+    run_cli(["-q", "."], cwd=tmp_path)
+    make(tmp_path, {"pkg/a.py": a.replace("return y - x", "return y[0] - x")})
+    checked = record_checks(monkeypatch)
+    visits: list[str] = []
+    real = flow.ScopeAnalysis.__init__
+
+    def recording(self: flow.ScopeAnalysis, mod: object, scope: Scope) -> None:
+        visits.append(scope.name)
+        real(self, mod, scope)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flow.ScopeAnalysis, "__init__", recording)
+    after = run_cli(["-q", "."], cwd=tmp_path).output
+    assert checked == [["a.py", "b.py", "c.py"]] and visits == ["<module>", "top", "middle", "bottom"]
+    monkeypatch.undo()
+    assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output

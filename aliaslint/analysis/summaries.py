@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from .project import Resolver
 
 MAX_ROUNDS = 8
+# How deep visits of functions first asked for by their callers nest (see ModuleAnalysis.run).
+_NESTED_VISITS = 8
 _KIND_ATOMS = ("mutable", "array", "sparse")  # atoms a call settles by what it knows of the argument's kind
 
 
@@ -146,6 +148,7 @@ class ModuleAnalysis:
         if self.resolver is not None:
             self.info.resolve = self.resolver.target
         self._stand_ins = False  # whether some import binds a stand-in (see import_binding)
+        self._visit_now: Callable[[int], None] | None = None  # see run
         self._looked_up: dict[Obj, Refs] = {}
 
     def imported(self, scope: Scope, qualified: str) -> Obj | None:
@@ -205,7 +208,12 @@ class ModuleAnalysis:
         return self.kinds.get(obj, Kind.UNKNOWN)
 
     def summary(self, index: int) -> Summary | None:
-        """A function's summary, remembering that the scope being analysed depends on it."""
+        """A function's summary, remembering that the scope being analysed depends on it. When
+        only some scopes are analysed and this one was never asked for, it is analysed first (see
+        :meth:`run`)."""
+        demand = self._readers.demand
+        if demand is not None and index not in demand and self._visit_now is not None:
+            self._visit_now(index)
         return self.summaries.get(index)
 
     def scope_bindings(self, index: int) -> dict[str, Refs]:
@@ -239,12 +247,11 @@ class ModuleAnalysis:
             queued.update(self._readers.demand)
         runs: dict[int, int] = {}
         findings: dict[int, frozenset[FlowFinding]] = {}
-        while queue or heap:
-            index = queue.popleft() if queue else heapq.heappop(heap)[1]
-            queued.discard(index)
+
+        def visit(index: int) -> None:
             runs[index] = runs.get(index, 0) + 1
             if runs[index] > MAX_ROUNDS:
-                continue  # a safety net for pathological recursion between summaries
+                return  # a safety net for pathological recursion between summaries
             if scopes[index].unparsed is not None:
                 add_body(self.info, scopes[index])
             self._readers.start(index)
@@ -272,6 +279,34 @@ class ModuleAnalysis:
                     queue.append(w)
                 else:
                     heapq.heappush(heap, (-rank[w], w))
+
+        # With ``only``, a function first asked for by a call's reading its summary is analysed
+        # there and then, the caller's visit going on with its summary, rather than after it (the
+        # caller then visited again): its summary is the caller's most common reason to be woken.
+        # Depth is bounded: the deepest ones wait for their turn, as any other scope asked for.
+        depth = 0
+
+        def visit_now(index: int) -> None:
+            nonlocal depth
+            if depth >= _NESTED_VISITS:
+                return
+            readers = self._readers
+            assert readers.demand is not None
+            readers.demand.add(index)
+            rank[index] = len(rank)
+            saved = readers.current, readers.woken, readers.missed
+            depth += 1
+            try:
+                visit(index)
+            finally:
+                depth -= 1
+                readers.current, readers.woken, readers.missed = saved
+
+        self._visit_now = visit_now if only is not None else None
+        while queue or heap:
+            index = queue.popleft() if queue else heapq.heappop(heap)[1]
+            queued.discard(index)
+            visit(index)
             asked = self._readers.asked  # never asked for before, so neither queued nor visited
             if asked:
                 queued.update(asked)
@@ -279,6 +314,7 @@ class ModuleAnalysis:
                     rank[a] = len(rank)
                     heapq.heappush(heap, (-rank[a], a))
                 asked.clear()
+        self._visit_now = None
         self._readers.demand = None
         all_findings = frozenset().union(*findings.values()) if findings else frozenset()
         return ModuleResult(self.info, all_findings, self.summaries, self.call_evidence, self.stored, self.kinds,
