@@ -28,7 +28,8 @@ its content:
   aliaslint's own code: the links between them, kept while the changed files import what they
   did (see ``survey.survey_run``);
 - ``trees``: a file's skeleton and function bodies as LibCST parsed them, pickled, keyed by its
-  content, aliaslint's own code and the versions of LibCST and Python, so that a check of a changed file's cone unpickles the files
+  content, in a folder per aliaslint code and versions of LibCST and Python (the first entry
+  written removes the other folders), so that a check of a changed file's cone unpickles the files
   it reads instead of parsing them (see ``kept_trees.py``).
 
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
@@ -103,8 +104,8 @@ class Cache:
     def put(self, kind: str, name: str, value: Any) -> None:
         try:
             self._prepare()
-            folder = self.folder / kind
-            folder.mkdir(exist_ok=True)
+            folder = self.folder / kind  # a kind may be a folder within another (see kept_trees)
+            folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -13,7 +13,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from .analysis.imports import Links, components, cone, linked, module_names, readers
 from .cache import Cache, code_digest, content_digest, key
@@ -24,6 +24,9 @@ from .settings import Settings
 from .sources import DEFAULT_SETTINGS, NotAsStamped, SourceFile, read_needed, read_source, read_stamped
 from .stamps import Stamps
 from .survey import POOL_MIN_FILES, survey_files, survey_run, with_functions
+
+if TYPE_CHECKING:
+    from .kept_trees import Ahead
 
 
 def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None = None) -> list[list[Diagnostic]]:
@@ -263,11 +266,12 @@ _Work = tuple[list[SourceFile], list[int] | None, list[int], list[int], Cache | 
 
 
 def _run_groups(work: list[_Work], pool: Executor | None,
-                prefill: tuple[Cache, list[tuple[str, str]]] | None = None) -> list[Any]:
+                prefill: tuple[Cache, list[Ahead]] | None = None) -> list[Any]:
     """Check each component (:func:`.checker.check_group`), in worker processes when there is
-    enough to share; results in the same order. ``prefill`` are files (path, digest) whose
-    skeletons the workers keep in that cache meanwhile, when they have nothing else to do (see
-    :mod:`.kept_trees`): what is left of them when the checks are done is dropped."""
+    enough to share; results in the same order. ``prefill`` are files whose skeletons the workers
+    keep in that cache meanwhile, when they have nothing else to do (see :mod:`.kept_trees`):
+    when the checks are done, those not yet handed to a worker are dropped (the pool has already
+    handed out a few tasks ahead, which run to their end)."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
 
     if pool is None or len(work) < 2 or sum(len(w[0]) for w in work) < POOL_MIN_FILES:
@@ -288,28 +292,31 @@ def _run_groups(work: list[_Work], pool: Executor | None,
     return results
 
 
-# Files per prefill task: a worker finishes the one it has started before the run can end.
+# Files per prefill task: the run ends only when the tasks already handed to the workers are
+# done, up to one per worker and one more.
 _PREFILL_FILES = 2
 
 
-def _prefill(cache: Cache, files: list[tuple[str, str]]) -> None:
+def _prefill(cache: Cache, files: list[Ahead]) -> None:
     from .kept_trees import prefill
 
     prefill(cache, files)
 
 
 def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: list[str],
-                links: Links) -> list[tuple[str, str]]:
+                links: Links) -> list[Ahead]:
     """The files of the components checked whole that a later check of a few of their files
     may parse as skeletons: those another file resolves a name into or through, as only they
-    are in another file's cone, most read first (1,038 of the corpus's 3,293 files)."""
+    are in another file's cone, most read first (1,038 of the corpus's 3,293 files), but not
+    those that are parsed whole (nested too deep, or without a function)."""
     whole = [i for t in tasks if t.cone is None and t.latest_key is not None for i in t.group]
     read_by = dict.fromkeys(whole, 0)
     for i in whole:
         for j in links.defines[i] | links.passes[i]:
             if j in read_by and j != i:
                 read_by[j] += 1
-    return [(files[i].path, digests[i]) for i in sorted(whole, key=lambda i: -read_by[i]) if read_by[i]]
+    return [(files[i].path, digests[i], files[i].functions) for i in sorted(whole, key=lambda i: -read_by[i])
+            if read_by[i] and not files[i].too_deep and files[i].functions != ()]  # () : nothing to leave out
 
 
 def _check(work: _Work) -> Any:

@@ -18,20 +18,27 @@ files another file reads are kept that way: no other file's cone holds the other
 
 from __future__ import annotations
 
+import shutil
 import sys
 from functools import lru_cache
 from typing import Sequence
 
 import libcst as cst
 
+from .analysis.imports import FunctionSpan
 from .cache import Cache, code_digest, content_digest, key
 from .skeletons import BodyNotParsed, Skeleton, file_lines, parse_skeleton, pickled, unpickle
 
 KIND = "trees"
 
+# A file to keep ahead: its path, content digest and where its functions stand, when known.
+Ahead = tuple[str, str, tuple[FunctionSpan, ...] | None]
 
-def _name(digest: str) -> str:
-    return key(code_digest(), _parser(), KIND, digest)
+
+def folder() -> str:
+    """The entries' folder: one per aliaslint code, LibCST and Python, as no other can read them,
+    so that the first entry this one writes can remove the others (:func:`_prune`)."""
+    return f"{KIND}/{key(code_digest(), _parser())[:20]}"
 
 
 @lru_cache(maxsize=1)
@@ -46,10 +53,34 @@ def _parser() -> str:
     return f"libcst {version} python {sys.version_info[0]}.{sys.version_info[1]}"
 
 
+_pruned: set[tuple[str, str]] = set()  # the cache folders this process has pruned, and for which
+
+
+def _prune(cache: Cache) -> None:
+    """Remove the trees another aliaslint, LibCST or Python kept (about 50 MB for NumPy, SciPy and
+    scikit-learn each), once per cache folder and process. Two versions used in turn on one
+    folder each remove what the other kept, which costs only their next checks' time."""
+    mine = folder().rsplit("/", 1)[1]
+    if (str(cache.folder), mine) in _pruned:
+        return
+    _pruned.add((str(cache.folder), mine))
+    try:
+        found = list((cache.folder / KIND).iterdir())
+    except OSError:
+        return
+    for path in found:
+        if path.name == mine:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def load(cache: Cache, text: str, digest: str) -> Skeleton | None:
     """The file's skeleton as the cache keeps it (``None`` when it does not, or the entry is not
     one this code wrote), its kept bodies ready to unpickle."""
-    entry = cache.get(KIND, _name(digest))
+    entry = cache.get(folder(), digest)
     if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], bytes)
             and isinstance(entry[1], dict)):
         return None
@@ -62,7 +93,7 @@ def load(cache: Cache, text: str, digest: str) -> Skeleton | None:
 
 def keep(cache: Cache, skeleton: Skeleton, digest: str) -> None:
     """Write the file's entry when this check parsed something it did not hold: the skeleton,
-    or a body."""
+    or a body. Nothing here raises: the entry only saves a later check time."""
     if skeleton.blob is not None and not skeleton.fresh:
         return
     try:
@@ -70,34 +101,46 @@ def keep(cache: Cache, skeleton: Skeleton, digest: str) -> None:
         bodies = dict(skeleton.kept)
         for first, fragment in skeleton.fresh.items():
             bodies[first] = pickled(fragment)
-    except RecursionError:  # nested too deep for pickle: parsed each time
+    except Exception:  # nested too deep for pickle, or no memory left for it: parsed each time
         return
-    cache.put(KIND, _name(digest), (blob, bodies))
+    _prune(cache)
+    cache.put(folder(), digest, (blob, bodies))
 
 
-def prefill(cache: Cache, files: Sequence[tuple[str, str]]) -> None:
-    """Parse and keep the skeleton and every body of each file (path, content digest) the cache
-    holds none of. It only saves later runs time: a file that cannot be read, changed since its
-    digest was taken, or that LibCST cannot parse is left out, and nothing here raises."""
-    for path, digest in files:
+def prefill(cache: Cache, files: Sequence[Ahead]) -> None:
+    """Parse and keep the skeleton and every body of each file the cache holds nothing of. It
+    only saves later runs time: a file that cannot be read or changed since its digest was
+    taken is left out, and nothing here raises. A file that gives no entry (one LibCST cannot
+    parse, or with nothing to leave out) is marked so, and not parsed again the next time."""
+    for path, digest, functions in files:
         try:
-            if cache.has(KIND, _name(digest)):
+            if cache.has(folder(), digest):
                 continue
             with open(path, "rb") as fh:
                 raw = fh.read()
             if content_digest(raw) != digest:
                 continue
-            text = raw.decode("utf-8")
-            if text.startswith("\ufeff"):
-                continue  # parsed whole, as the checker does
-            skeleton = parse_skeleton(text)
-            if skeleton is None:
-                continue
-            for stub in list(skeleton.stubs):
-                try:
-                    skeleton.parse_body(stub)
-                except BodyNotParsed:
-                    pass  # parsed again by the check that needs it, which then parses the file whole
-            keep(cache, skeleton, digest)
-        except Exception:  # an optimisation for later runs must not stop this one
+        except Exception:
             continue
+        try:
+            _parse_and_keep(cache, raw, digest, functions)
+        except Exception:  # an optimisation for later runs must not stop this one
+            pass
+        if not cache.has(folder(), digest):
+            _prune(cache)
+            cache.put(folder(), digest, None)  # which `load` takes for no entry
+
+
+def _parse_and_keep(cache: Cache, raw: bytes, digest: str, functions: tuple[FunctionSpan, ...] | None) -> None:
+    text = raw.decode("utf-8")
+    if text.startswith("\ufeff"):
+        return  # parsed whole, as the checker does
+    skeleton = parse_skeleton(text, functions)
+    if skeleton is None:
+        return
+    for stub in list(skeleton.stubs):
+        try:
+            skeleton.parse_body(stub)
+        except BodyNotParsed:
+            pass  # parsed again by the check that needs it, which then parses the file whole
+    keep(cache, skeleton, digest)

@@ -6,6 +6,7 @@ with its cone without parsing again what the first check parsed."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -77,22 +78,22 @@ def test_an_entry_is_written_only_when_the_check_parsed_something_it_did_not_hol
 
 def test_an_entry_or_a_body_that_cannot_be_read_is_parsed_again(tmp_path: Path) -> None:
     cache, digest = Cache(str(tmp_path / "cache")), content_digest(SOURCE)
-    name = kept_trees._name(digest)
+    kind, name = kept_trees.folder(), digest
     for junk in ("junk", (b"junk", {}), (b"", {}), None):
-        cache.put(kept_trees.KIND, name, junk)
+        cache.put(kind, name, junk)
         assert kept_trees.load(cache, SOURCE, digest) is None
     first = parse_skeleton(SOURCE)
     assert first is not None
     for stub in list(first.stubs):
         first.parse_body(stub)
     kept_trees.keep(cache, first, digest)
-    entry = (tmp_path / "cache" / kept_trees.KIND / name)
-    blob, bodies = cache.get(kept_trees.KIND, name)
+    entry = (tmp_path / "cache" / kind / name)
+    blob, bodies = cache.get(kind, name)
     line = min(bodies)
     # a body that is not a module, one that is another function's, and one cut short
     other = max(bodies)
     for broken in (skeletons.pickled(["not", "a", "module"]), bodies[other], bodies[line][:20]):
-        cache.put(kept_trees.KIND, name, (blob, {**bodies, line: broken}))
+        cache.put(kind, name, (blob, {**bodies, line: broken}))
         loaded = kept_trees.load(cache, SOURCE, digest)
         assert loaded is not None
         fresh = parse_skeleton(SOURCE)
@@ -100,7 +101,7 @@ def test_an_entry_or_a_body_that_cannot_be_read_is_parsed_again(tmp_path: Path) 
         assert every_body(loaded) == every_body(fresh)
         assert list(loaded.fresh) == [line]
     kept_trees.keep(cache, loaded, digest)
-    assert cache.get(kept_trees.KIND, name)[1][line] != broken
+    assert cache.get(kind, name)[1][line] != broken
     entry.write_bytes(entry.read_bytes()[:100])  # a crash while it was written
     assert kept_trees.load(cache, SOURCE, digest) is None
 
@@ -115,17 +116,45 @@ def test_trees_another_libcst_made_are_not_used(tmp_path: Path, monkeypatch: pyt
     assert kept_trees.load(cache, SOURCE, digest) is None
 
 
-def test_prefill_keeps_every_body_of_the_files_it_can_and_passes_over_the_others(tmp_path: Path) -> None:
+def test_trees_another_aliaslint_or_libcst_kept_are_removed_when_this_one_first_keeps_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, digest = Cache(str(tmp_path / "cache")), content_digest(SOURCE)
+    first = parse_skeleton(SOURCE)
+    assert first is not None
+    monkeypatch.setattr(kept_trees, "_parser", lambda: "libcst 0.1 python 3.11")
+    kept_trees.keep(cache, first, digest)
+    theirs = tmp_path / "cache" / kept_trees.folder()
+    monkeypatch.undo()
+    flat = tmp_path / "cache" / kept_trees.KIND / ("0" * 40)  # where an earlier aliaslint kept them
+    flat.write_bytes(b"an entry")
+    other = Cache(str(tmp_path / "cache"))  # another run, which has not pruned yet
+    assert kept_trees.load(other, SOURCE, digest) is None  # and reads nothing it did not write
+    assert theirs.is_dir() and flat.exists()
+    kept_trees.keep(other, first, digest)
+    assert [p.name for p in (tmp_path / "cache" / kept_trees.KIND).iterdir()] == [kept_trees.folder().split("/")[1]]
+    assert kept_trees.load(other, SOURCE, digest) is not None
+
+
+def test_prefill_keeps_every_body_of_the_files_it_can_and_passes_over_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = Cache(str(tmp_path / "cache"))
     make(tmp_path, {"good.py": SOURCE, "moved.py": SOURCE + "\n# since\n", "bad.py": "def f(:\n    pass\n",
                     "plain.py": "x = 1\n"})
-    files = [(str(tmp_path / "good.py"), content_digest(SOURCE)),
-             (str(tmp_path / "moved.py"), content_digest(SOURCE)),  # changed after its digest was taken
-             (str(tmp_path / "bad.py"), content_digest("def f(:\n    pass\n")),
-             (str(tmp_path / "plain.py"), content_digest("x = 1\n")),  # nothing to leave out
-             (str(tmp_path / "gone.py"), content_digest(""))]
+    files: list[kept_trees.Ahead] = [
+        (str(tmp_path / "good.py"), content_digest(SOURCE), None),
+        (str(tmp_path / "moved.py"), content_digest(SOURCE), None),  # changed after its digest was taken
+        (str(tmp_path / "bad.py"), content_digest("def f(:\n    pass\n"), None),
+        (str(tmp_path / "plain.py"), content_digest("x = 1\n"), None),  # nothing to leave out
+        (str(tmp_path / "gone.py"), content_digest(""), None)]
     kept_trees.prefill(cache, files)
-    assert [p.name for p in (tmp_path / "cache" / kept_trees.KIND).iterdir()] == [kept_trees._name(content_digest(SOURCE))]
+    kept = tmp_path / "cache" / kept_trees.folder()
+    # an entry for the good file, a mark for those that give none, nothing for the others
+    assert sorted(p.name for p in kept.iterdir()) == sorted(
+        content_digest(text) for text in (SOURCE, "def f(:\n    pass\n", "x = 1\n"))
+    assert kept_trees.load(cache, "x = 1\n", content_digest("x = 1\n")) is None
+    before = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
+    monkeypatch.setattr(kept_trees, "parse_skeleton", lambda *args: pytest.fail("parsed again"))
+    kept_trees.prefill(cache, files)
+    monkeypatch.undo()
+    assert {p.name: p.stat().st_mtime_ns for p in kept.iterdir()} == before
     loaded = kept_trees.load(cache, SOURCE, content_digest(SOURCE))
     assert loaded is not None and len(loaded.kept) == len(loaded.stubs) == 4
     fresh = parse_skeleton(SOURCE)
@@ -141,7 +170,7 @@ def test_a_second_change_checks_the_file_with_its_cone_without_parsing_it_again(
     make(project, {"pkg/use.py": USE})
     checked = record_checks(monkeypatch)
     first = run_cli(args, cwd=project).output
-    assert len(list((project / ".aliaslint_cache" / kept_trees.KIND).iterdir())) == 1
+    assert len(list((project / ".aliaslint_cache" / kept_trees.folder()).iterdir())) == 1
     make(project, {"pkg/use.py": "# again\n" + USE})
     monkeypatch.setattr(skeletons, "parse_module", lambda text: pytest.fail("parsed again"))
     second = run_cli(args, cwd=project).output
@@ -161,7 +190,7 @@ def test_workers_with_nothing_else_to_do_keep_the_trees_of_the_components_checke
              "pkg/c.py": "from .b import four\n\n\ndef main(v):\n    v += 1\n    return four(v)\n"}
     files |= {f"alone/m{k}.py": f"def f{k}(x):\n    x += {k}\n    return x\n" for k in range(17)}
     make(tmp_path, files)
-    kept = tmp_path / ".aliaslint_cache" / kept_trees.KIND
+    kept = tmp_path / ".aliaslint_cache" / kept_trees.folder()
     real = checker.check_group
 
     def waiting(group: list[SourceFile], *args: object) -> object:
@@ -171,7 +200,9 @@ def test_workers_with_nothing_else_to_do_keep_the_trees_of_the_components_checke
                 time.sleep(0.05)
         return real(group, *args)  # type: ignore[arg-type]
 
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the check is made to wait in workers forked from here")
     monkeypatch.setattr(checker, "check_group", waiting)  # the pool's workers are forked from here
     assert run_cli(["--jobs", "2", "-q", "."], cwd=tmp_path).exit_code == 0
-    names = {kept_trees._name(content_digest(files[path])) for path in ("pkg/a.py", "pkg/b.py")}
+    names = {content_digest(files[path]) for path in ("pkg/a.py", "pkg/b.py")}
     assert {p.name for p in kept.iterdir()} == names
