@@ -40,7 +40,8 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
     with _fewer_collections():
         if jobs <= 1 or len(files) < POOL_MIN_FILES:
             return _lint_sources(files, None, cache)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:  # forked workers keep the thresholds
+        # the workers collect as seldom, however they are started (forked, or anew by "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS) as pool:
             return _lint_sources(files, pool, cache)
 
 

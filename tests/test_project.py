@@ -326,3 +326,29 @@ def test_linting_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, ena
     finally:
         (gc.enable if was else gc.disable)()
     assert [[(d.code, d.location.row) for d in f] for f in found] == [[("ALI002", 7)], [("ALI001", 9), ("ALI001", 11)]]
+
+
+def test_worker_processes_collect_as_seldom_however_they_are_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers get the lint's collector thresholds from the pool itself, not by inheriting
+    them from a forked parent: started anew ("spawn", the default on macOS and Windows), they
+    would otherwise collect at Python's default and take about a third longer."""
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from aliaslint import engine
+
+    seen: list[tuple[int, ...]] = []
+
+    class Spawned(ProcessPoolExecutor):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(mp_context=multiprocessing.get_context("spawn"), **kwargs)  # type: ignore[arg-type]
+
+        def __exit__(self, *exc: object) -> bool | None:
+            seen.extend(self.submit(gc.get_threshold).result() for _ in range(2))
+            return super().__exit__(*exc)
+
+    make(tmp_path, {f"m{k}.py": f"def f{k}(x):\n    x += {k}\n    return x\n" for k in range(16)})
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", Spawned)
+    assert run_cli(["--jobs", "2", "-q", "."], cwd=tmp_path).exit_code == 0
+    assert seen == [engine._LINT_GC_THRESHOLDS] * 2 and gc.get_threshold() != engine._LINT_GC_THRESHOLDS
