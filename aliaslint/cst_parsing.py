@@ -21,11 +21,20 @@ the same time. What reads the trees (the analysis, the rules) never walks into w
 where it is; code generation, and so every other node's position, is the same. Other leaves
 (commas, operators, colons) are left alone: the analysis walks to a slice's colons and a relative
 import's dots, and sharing nodes made of other nodes cost more time than it saved memory.
+
+A name's text is interned as well (`sys.intern`): each `Name` of a tree had a string of its own
+(strings were a sixth of a tree's memory, most of them names'), though a file repeats a few
+hundred names (12,047 texts among the
+109,257 strings of 200 files of scikit-learn); 200 trees took 46.1 MB instead of 52.6 MB, and
+checking scikit-learn alone peaked at 479 to 482 MB instead of 498 to 504 MB (two runs each). The
+parser makes every `Name` through its class, whose `__post_init__` (the one that does nothing,
+above) interns the text while the parser runs, and is taken off again after.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any, Iterator
 
 import libcst as cst
@@ -37,6 +46,11 @@ _MISSING = object()
 
 def _unchecked(self: CSTNode) -> None:
     """What a node does when it is made, while :func:`parse_module` runs: nothing."""
+
+
+def _interned(self: cst.Name) -> None:
+    """What a `Name` does when it is made, while :func:`parse_module` runs: share its text."""
+    object.__setattr__(self, "value", sys.intern(self.value))
 
 
 def _node_classes() -> Iterator[type]:
@@ -86,18 +100,20 @@ def _shared_new(cls: type, value: object = _MISSING, **fields: Any) -> Any:
 
 def parse_module(source: str | bytes) -> cst.Module:
     """``libcst.parse_module(source)``, without the per-node checks its grammar makes redundant,
-    its spaces and newlines shared."""
+    its spaces and newlines shared, its names' texts interned."""
     if not checks_can_be_skipped():
         return cst.parse_module(source)
     global _sharing
     checked = CSTNode.__dict__["__post_init__"]
     _share()
     CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+    cst.Name.__post_init__ = _interned  # type: ignore[method-assign]
     _sharing = True
     try:
         return cst.parse_module(source)
     finally:
         _sharing = False
+        del cst.Name.__post_init__  # it has none of its own (see checks_can_be_skipped)
         CSTNode.__post_init__ = checked  # type: ignore[method-assign]
 
 

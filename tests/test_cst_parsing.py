@@ -85,3 +85,25 @@ def test_a_copy_of_a_tree_leaves_its_shared_nodes_alone() -> None:
     for made in (copy.deepcopy(tree), pickle.loads(pickle.dumps(tree)), tree.deep_clone()):
         assert made.code == text
     assert parse_module("y = 2\n").code == "y = 2\n" and tree.code == text
+
+
+def test_a_names_text_is_one_string_per_content_while_parsing_and_only_then() -> None:
+    # (one-letter strings are one object each in CPython anyway)
+    first = parse_module("step = grad\nfor grad in step:\n    pass\n")
+    second = parse_module("grad = apply(step)\n")
+    names = [n.value for tree in (first, second) for n in _names(tree)]
+    assert sorted(names) == ["apply", "grad", "grad", "grad", "step", "step", "step"]
+    for text in ("grad", "step"):
+        assert len({id(name) for name in names if name == text}) == 1
+    assert "__post_init__" not in cst.Name.__dict__  # names made by hand are checked, their text kept
+    text = "".join(["z", "z"])
+    assert cst.Name(text).value is text
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
+def _names(tree: cst.CSTNode) -> list[cst.Name]:
+    found = [tree] if isinstance(tree, cst.Name) else []
+    for child in tree.children:
+        found += _names(child)
+    return found
