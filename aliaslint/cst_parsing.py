@@ -24,11 +24,11 @@ import's dots, and sharing nodes made of other nodes cost more time than it save
 
 A name's text is interned as well (`sys.intern`): each `Name` of a tree had a string of its own
 (strings were a sixth of a tree's memory, most of them names'), though a file repeats a few
-hundred names (12,047 texts among the
-109,257 strings of 200 files of scikit-learn); 200 trees took 46.1 MB instead of 52.6 MB, and
-checking scikit-learn alone peaked at 479 to 482 MB instead of 498 to 504 MB (two runs each). The
-parser makes every `Name` through its class, whose `__post_init__` (the one that does nothing,
-above) interns the text while the parser runs, and is taken off again after.
+hundred names (12,047 texts among the 109,257 strings of 200 files of scikit-learn). 200 trees
+took 46.1 MB instead of 52.6 MB, and checking scikit-learn alone peaked at 479 to 482 MB instead
+of 498 to 504 MB (two runs each). The parser makes every `Name` through its class, whose
+`__post_init__` (in place of the one that does nothing, above) interns the text while the parser
+runs, and is taken off again after.
 """
 
 from __future__ import annotations
