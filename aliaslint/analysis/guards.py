@@ -227,8 +227,10 @@ def block_guards(scope: Scope) -> dict[int, Guard]:
                     known = [out[p] for p in preds if p in out]
                     if not known:
                         continue
-                    incoming = frozenset.intersection(*known)  # an unvisited block is "anything"
-                guard = incoming | own.get(b, NO_GUARD)
+                    # an unvisited block is "anything"; one predecessor's guard is kept as it is
+                    # (a frozenset's intersection with nothing else would be a copy)
+                    incoming = known[0] if len(known) == 1 else frozenset.intersection(*known)
+                guard = (incoming | own[b] if b in own else incoming) or NO_GUARD  # the empty one shared
                 if out.get(b) != guard:
                     out[b] = guard
                     changed = True

@@ -237,8 +237,11 @@ class HeapMixin:
         object kinds. A fix must never make code raise where it did not."""
         plain = self._maybe_plain(origin[1], st) or any(is_callable_obj(r.obj) for r in refs) or not refs
         prev = self.mod.stored.get(origin)
-        objs = frozenset(r.obj for r in refs)
-        self.mod.stored[origin] = (objs, plain) if prev is None else (prev[0] | objs, prev[1] or plain)
+        objs = frozenset(r.obj for r in refs) if refs else EMPTY  # the empty one shared (see values.frozen)
+        if prev is None:
+            self.mod.stored[origin] = (objs, plain)
+        elif not (objs <= prev[0] and (prev[1] or not plain)):  # a visit again mostly stores the same
+            self.mod.stored[origin] = (prev[0] | objs, prev[1] or plain)
 
     def _maybe_plain(self, expr: cst.BaseExpression, st: "State") -> bool:
         """Whether ``expr`` may be a value without ``.copy()`` (``None``, a number) on some path."""

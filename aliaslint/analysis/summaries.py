@@ -34,6 +34,7 @@ from .values import (
     UNLOADED,
     alloc,
     attr,
+    frozen,
     is_callable_obj,
     root,
 )
@@ -258,15 +259,15 @@ class ModuleAnalysis:
             analysis = ScopeAnalysis(self, scopes[index])
             analysis.run()
             woken = self._readers.finish()  # for what this visit changed in the shared tables
-            findings[index] = frozenset(analysis.findings)
+            findings[index] = frozen(analysis.findings)
             summary = Summary(
-                frozenset(analysis.returns),
-                frozenset(analysis.return_sites),
-                frozenset(analysis.mutates),
-                frozenset(analysis.latent),
+                frozen(analysis.returns),
+                frozen(analysis.return_sites),
+                frozen(analysis.mutates),
+                frozen(analysis.latent),
                 analysis.uncopyable_return,
-                frozenset(analysis.return_guards),
-                frozenset(analysis.mutate_guards),
+                frozen(analysis.return_guards),
+                frozen(analysis.mutate_guards),
             )
             # written outside the visit, so a scope that read its own summary (a recursive
             # function) is woken by its change too

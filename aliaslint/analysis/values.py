@@ -83,6 +83,13 @@ class Ref(NamedTuple):
 Refs = frozenset[Ref]
 EMPTY: Refs = frozenset()
 
+
+def frozen(items: "set[Any] | frozenset[Any]") -> frozenset[Any]:
+    """``frozenset(items)``, the empty one shared: an empty frozenset takes 200 bytes, and most of
+    a summary's sets are empty (their sets were an eighth of what the analysis of scikit-learn's
+    `utils` and `decomposition` kept, 3.4 of 26 MB)."""
+    return frozenset(items) if items else EMPTY
+
 # What a lookup of an imported name answers, asked not to parse, when the name leads into a file
 # not parsed yet (see :meth:`.project.Resolver.target`).
 UNLOADED: Obj = ("unloaded",)
