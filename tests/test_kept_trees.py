@@ -162,6 +162,26 @@ def test_prefill_keeps_every_body_of_the_files_it_can_and_passes_over_the_others
     assert every_body(loaded) == every_body(fresh) and loaded.fresh == {}
 
 
+def test_trees_that_cannot_be_kept_leave_the_check_as_it_was(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Keeping trees only saves later checks time: running out of memory while pickling them
+    (or anything else going wrong there) must not turn the check's findings into an error."""
+    args = ["--output-format", "json", "."]
+    run_cli(args, cwd=project)
+    make(project, {"pkg/use.py": USE})
+
+    def no_memory(value: object) -> bytes:
+        raise MemoryError
+
+    monkeypatch.setattr(kept_trees, "pickled", no_memory)
+    checked = record_checks(monkeypatch)
+    found = run_cli(args, cwd=project).output
+    assert checked == [["use.py", "util.py"]]  # checked with its cone, whose trees it parsed
+    assert not (project / ".aliaslint_cache" / kept_trees.folder()).exists()
+    monkeypatch.undo()
+    assert found == run_cli(["--no-cache", *args], cwd=project).output
+    assert "ALI900" not in found and json.loads(found)
+
+
 def test_a_second_change_checks_the_file_with_its_cone_without_parsing_it_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """`use.py` changes twice: the first check parses `util.py`'s skeleton and two of its bodies
     and keeps them; the second unpickles them, and parses only `use.py`, whole."""
@@ -181,12 +201,14 @@ def test_a_second_change_checks_the_file_with_its_cone_without_parsing_it_again(
 
 
 def test_workers_with_nothing_else_to_do_keep_the_trees_of_the_components_checked_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Twenty files, a component of three and seventeen alone, in two worker processes: while one
-    checks the component (made to wait here until the trees are kept, as the largest component
-    of a big run keeps its worker busy), the other keeps the trees of its files that another
-    reads, `a.py` and `b.py`: `c.py` is in no other file's cone."""
+    """Twenty-one files, a component of four and seventeen alone, in two worker processes: while
+    one checks the component (made to wait here until the trees are kept, as the largest
+    component of a big run keeps its worker busy), the other keeps the trees of its files that
+    another reads, `a.py` and `b.py`: `c.py` is in no other file's cone, and `scale.py`, which
+    has no function to leave out, is parsed whole by any check that reads it."""
     helper = "def twice(x):\n    y = x * 2\n    return y\n"
-    files = {"pkg/a.py": helper, "pkg/b.py": "from .a import twice\n\n\ndef four(x):\n    return twice(twice(x))\n",
+    files = {"pkg/a.py": helper, "pkg/scale.py": "class Scale:\n    k = 2\n",
+             "pkg/b.py": "from .a import twice\nfrom .scale import Scale\n\n\ndef four(x):\n    return twice(twice(x)) * Scale.k\n",
              "pkg/c.py": "from .b import four\n\n\ndef main(v):\n    v += 1\n    return four(v)\n"}
     files |= {f"alone/m{k}.py": f"def f{k}(x):\n    x += {k}\n    return x\n" for k in range(17)}
     make(tmp_path, files)
@@ -194,10 +216,11 @@ def test_workers_with_nothing_else_to_do_keep_the_trees_of_the_components_checke
     real = checker.check_group
 
     def waiting(group: list[SourceFile], *args: object) -> object:
-        if len(group) == 3:
+        if len(group) == 4:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and len(list(kept.glob("*"))) < 2:
                 time.sleep(0.05)
+            time.sleep(0.5)  # for whatever else the other worker would keep
         return real(group, *args)  # type: ignore[arg-type]
 
     if multiprocessing.get_start_method() != "fork":
