@@ -25,12 +25,17 @@ DEF = "def"  # node: FunctionDef or ClassDef (decorators and defaults run, the n
 RETURN_EXPR = "return-expr"  # node: a lambda body, returned
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
+    """Tuples, not lists: a component's analysis keeps every scope's blocks to its end, most of
+    them with one successor, one predecessor and a few instructions or none (the empty tuple is
+    shared); blocks and their lists were a quarter of what the analysis kept. Checking
+    scikit-learn alone peaked at 440 to 452 MB instead of 462 to 464 MB."""
+
     index: int
-    instrs: list[tuple[str, cst.CSTNode]] = field(default_factory=list)
-    succs: list[int] = field(default_factory=list)
-    preds: list[int] = field(default_factory=list)
+    instrs: tuple[tuple[str, cst.CSTNode], ...] = ()
+    succs: tuple[int, ...] = ()
+    preds: tuple[int, ...] = ()
 
 
 @dataclass
@@ -64,7 +69,10 @@ class CFG:
 
 class _Builder:
     def __init__(self) -> None:
-        self.blocks: list[Block] = []
+        # each block's instructions, successors and predecessors while they are found
+        self.instrs: list[list[tuple[str, cst.CSTNode]]] = []
+        self.succs: list[list[int]] = []
+        self.preds: list[list[int]] = []
         self.entry = self.new()
         self.exit = self.new()
         self.loops: list[tuple[int, int]] = []  # (continue target, break target)
@@ -72,16 +80,21 @@ class _Builder:
         self.assume: dict[int, tuple[cst.BaseExpression, bool]] = {}
 
     def new(self) -> int:
-        self.blocks.append(Block(len(self.blocks)))
-        return len(self.blocks) - 1
+        for made in (self.instrs, self.succs, self.preds):
+            made.append([])
+        return len(self.instrs) - 1
 
     def edge(self, a: int, b: int) -> None:
-        if b not in self.blocks[a].succs:
-            self.blocks[a].succs.append(b)
-            self.blocks[b].preds.append(a)
+        if b not in self.succs[a]:
+            self.succs[a].append(b)
+            self.preds[b].append(a)
 
     def emit(self, cur: int, kind: str, node: cst.CSTNode) -> None:
-        self.blocks[cur].instrs.append((kind, node))
+        self.instrs[cur].append((kind, node))
+
+    def blocks(self) -> list[Block]:
+        return [Block(k, tuple(i), tuple(s), tuple(p))
+                for k, (i, s, p) in enumerate(zip(self.instrs, self.succs, self.preds, strict=True))]
 
     def body(self, node: cst.BaseSuite | Sequence[cst.CSTNode], cur: int) -> int:
         if isinstance(node, cst.IndentedBlock):
@@ -233,11 +246,11 @@ def build_function_cfg(body: cst.BaseSuite | Sequence[cst.CSTNode]) -> CFG:
     b = _Builder()
     end = b.body(body, b.entry)
     b.edge(end, b.exit)
-    return CFG(b.blocks, b.entry, b.exit, b.assume)
+    return CFG(b.blocks(), b.entry, b.exit, b.assume)
 
 
 def build_lambda_cfg(lam: cst.Lambda) -> CFG:
     b = _Builder()
     b.emit(b.entry, RETURN_EXPR, lam.body)
     b.edge(b.entry, b.exit)
-    return CFG(b.blocks, b.entry, b.exit)
+    return CFG(b.blocks(), b.entry, b.exit)
