@@ -53,7 +53,7 @@ def _parser() -> str:
     return f"libcst {version} python {sys.version_info[0]}.{sys.version_info[1]}"
 
 
-_pruned: set[tuple[str, str]] = set()  # the cache folders this process has pruned, and for which
+_pruned: set[tuple[str, str]] = set()  # (cache folder, trees folder kept) this process has pruned
 
 
 def _prune(cache: Cache) -> None:
