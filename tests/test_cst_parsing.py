@@ -107,3 +107,47 @@ def _names(tree: cst.CSTNode) -> list[cst.Name]:
     for child in tree.children:
         found += _names(child)
     return found
+
+
+def test_every_node_class_is_made_by_an_init_of_its_own_fields() -> None:
+    """Each LibCST node class with a dataclass ``__init__`` gets one that sets its slots directly
+    (see ``cst_parsing._fast_init``), with the same parameters and defaults; a default factory
+    still makes a new value for each node."""
+    import dataclasses
+    import inspect
+
+    parse_module("x = 1\n")
+    made = cst_parsing.DATACLASS_INITS
+    left = [t for t in cst_parsing._node_classes() if t not in made and dataclasses.is_dataclass(t)
+            and getattr(t.__dict__.get("__init__"), "__code__", None) is not None
+            and t.__dict__["__init__"].__code__.co_filename == "<string>"]
+    assert not left  # if this fails, a new LibCST has fields `_fast_init` does not take: only slower
+    assert len(made) > 200 and all(t.__dict__["__init__"] is not made[t] for t in made)
+    for t, dataclass_init in made.items():
+        ours, theirs = inspect.signature(t.__init__).parameters, inspect.signature(dataclass_init).parameters
+        assert list(ours) == list(theirs), t
+        for name, p in theirs.items():
+            q = ours[name]
+            assert q.kind == p.kind, (t, name)
+            factory = p.default is not inspect.Parameter.empty and repr(p.default) == "<factory>"
+            assert q.default is (dataclasses.MISSING if factory else p.default), (t, name)
+    first, second = cst.Call(cst.Name("f")), cst.Call(cst.Name("f"))
+    assert first.whitespace_after_func.deep_equals(cst.SimpleWhitespace(""))
+    assert first.whitespace_after_func is not second.whitespace_after_func
+    assert first.deep_equals(cst.parse_expression("f()"))
+
+
+def test_nodes_made_by_hand_are_made_as_libcst_makes_them() -> None:
+    import dataclasses
+
+    parse_module("x = 1\n")
+    node = cst.Attribute(cst.Name("np"), cst.Name("asarray"))
+    as_libcst = object.__new__(cst.Attribute)
+    cst_parsing.DATACLASS_INITS[cst.Attribute](as_libcst, cst.Name("np"), cst.Name("asarray"))
+    assert node.deep_equals(as_libcst)
+    assert [getattr(node, f.name) for f in dataclasses.fields(node)][2:] == [
+        getattr(as_libcst, f.name) for f in dataclasses.fields(as_libcst)][2:]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        node.value = cst.Name("x")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        cst.Attribute(cst.Name("np"))  # type: ignore[call-arg]
