@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import sys
 from typing import Any, Callable, Iterator
 
@@ -109,7 +110,10 @@ def _fast_init(t: type) -> Callable[..., None] | None:
     own = t.__dict__.get("__init__")
     if getattr(getattr(own, "__code__", None), "co_filename", None) != "<string>":
         return None
-    scope: dict[str, Any] = {"_checked": _CHECKED, "_set": object.__setattr__, "_missing": dataclasses.MISSING}
+    # a default factory's parameter has dataclasses' own marker as its default, as in theirs (some
+    # callers pass the signature's defaults on)
+    theirs = inspect.signature(own).parameters
+    scope: dict[str, Any] = {"_checked": _CHECKED, "_set": object.__setattr__}
     params: list[str] = []
     body: list[str] = []
     for k, f in enumerate(dataclasses.fields(t)):
@@ -125,9 +129,11 @@ def _fast_init(t: type) -> Callable[..., None] | None:
             scope[f"_default{k}"] = f.default
             params.append(f"{f.name}=_default{k}")
         elif f.default_factory is not dataclasses.MISSING:
-            scope[f"_factory{k}"] = f.default_factory
-            params.append(f"{f.name}=_missing")
-            body.append(f"    if {f.name} is _missing: {f.name} = _factory{k}()")
+            if f.name not in theirs:
+                return None
+            scope[f"_factory{k}"], scope[f"_marker{k}"] = f.default_factory, theirs[f.name].default
+            params.append(f"{f.name}=_marker{k}")
+            body.append(f"    if {f.name} is _marker{k}: {f.name} = _factory{k}()")
         else:
             params.append(f.name)
         made = _WHILE_PARSING.get((t, f.name))

@@ -129,10 +129,11 @@ def test_every_node_class_is_made_by_an_init_of_its_own_fields() -> None:
         for name, p in theirs.items():
             q = ours[name]
             assert q.kind == p.kind, (t, name)
-            factory = p.default is not inspect.Parameter.empty and repr(p.default) == "<factory>"
-            assert q.default is (dataclasses.MISSING if factory else p.default), (t, name)
-    first, second = cst.Call(cst.Name("f")), cst.Call(cst.Name("f"))
+            assert q.default is p.default, (t, name)  # a default factory's: dataclasses' marker
+    marker = inspect.signature(made[cst.Call]).parameters["whitespace_after_func"].default
+    first, second = cst.Call(cst.Name("f")), cst.Call(cst.Name("f"), whitespace_after_func=marker)
     assert first.whitespace_after_func.deep_equals(cst.SimpleWhitespace(""))
+    assert second.whitespace_after_func.deep_equals(cst.SimpleWhitespace(""))  # the marker passed on
     assert first.whitespace_after_func is not second.whitespace_after_func
     assert first.deep_equals(cst.parse_expression("f()"))
 
