@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import gc
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from .analysis.imports import Links, components, cone, linked, module_names, readers
 from .cache import Cache, code_digest, content_digest, key
@@ -42,7 +43,7 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
             return _lint_sources(files, None, cache)
         # the workers collect as seldom, however they are started (forked, or anew by "spawn")
         with ProcessPoolExecutor(max_workers=jobs, initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS) as pool:
-            return _lint_sources(files, pool, cache)
+            return _lint_sources(files, pool, cache, jobs)
 
 
 # Linting builds millions of long-lived objects (syntax trees, analysis states) and few cycles; at
@@ -62,7 +63,8 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cache | None) -> list[list[Diagnostic]]:
+def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cache | None,
+                  jobs: int = 1) -> list[list[Diagnostic]]:
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
     digests = [f.digest if f.digest is not None else content_digest(f.source) for f in files]  # type: ignore[arg-type]
@@ -97,14 +99,18 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
                 task.only_some_changed(cache.get("latest", task.latest_key), digests)
             todo.append(task)
     files = read_needed(files, [i for t in todo for i in (t.group if t.cone is None else t.cone)])
+    if pool is not None and jobs > 1:
+        for t in todo:
+            if t.cone is None and len(t.group) >= _SPLIT_MIN_FILES:
+                t.split = _Split.of(t.group, links, files, jobs)
     files = with_functions(files, [i for t in todo for i in t.known()], names, digests, cache)
     prefill = (cache, _to_prefill(todo, files, digests, links)) if cache is not None and pool is not None else None
-    done = _run_groups([t.work(files, cache) for t in todo], pool, prefill)
+    done = _run_groups([t.work(files, cache) for t in todo], pool, prefill, jobs)
     again = [t for t, checked in zip(todo, done, strict=True) if not t.finish(checked, digests)]
     for t in again:  # a file checked again settles something another file reports: the whole component
-        t.cone = t.previous = None
+        t.cone = t.previous = t.split = None
     files = read_needed(files, [i for t in again for i in t.group])
-    for t, checked in zip(again, _run_groups([t.work(files, cache) for t in again], pool), strict=True):
+    for t, checked in zip(again, _run_groups([t.work(files, cache) for t in again], pool, jobs=jobs), strict=True):
         t.finish(checked, digests)
     for t in todo:
         assert t.results is not None
@@ -124,6 +130,11 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
 
 # A component of fewer files has no file whose readers and cones are much smaller than itself.
 _CONE_MIN_FILES = 3
+
+# A component checked whole in worker processes is split (see _Split) from this many files on:
+# the split's extra work (a fifth more for SciPy and scikit-learn together) buys memory, and a
+# smaller component's trees take a few hundred MB at most.
+_SPLIT_MIN_FILES = 400
 
 
 @dataclass
@@ -152,6 +163,7 @@ class _Task:
     previous: dict[str, Any] | None = None  # the last run's `latest` entry
     results: list[list[Diagnostic]] | None = None
     latest: dict[str, Any] | None = None  # this run's, to keep
+    split: "_Split | None" = None  # checked whole, in two steps
 
     def only_some_changed(self, previous: object, digests: list[str]) -> None:
         n = len(self.group)
@@ -178,7 +190,7 @@ class _Task:
         self.cone = [self.group[k] for k in cone(again, range(n), self.links)]
         self.previous = previous
 
-    def work(self, files: Sequence[SourceFile], cache: Cache | None) -> "_Work":
+    def work(self, files: Sequence[SourceFile], cache: Cache | None) -> "_Work | _Staged":
         """What :func:`.checker.check_group` is given: the files, which to report, which to ask
         whether they settle something elsewhere, which LibCST is known to parse (see
         :meth:`known`), by their places in the files given, and where the skeletons of those are
@@ -187,13 +199,16 @@ class _Task:
             at = self._places()
             known = set(self.known())
             return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache
+        if self.split is not None:
+            return self.split.staged([files[i] for i in self.group], cache)
         return [files[i] for i in self.group], None, list(range(len(self.group))), [], None
 
     def known(self) -> list[int]:
         """The files of the cones that the last run parsed whole, unchanged since, so that they
-        may be parsed without their functions' bodies (see :mod:`.skeletons`)."""
+        may be parsed without their functions' bodies (see :mod:`.skeletons`); for a split
+        check, the files its first step parses that way (see :class:`_Split`)."""
         if self.cone is None:
-            return []
+            return [self.group[k] for k in self.split.core] if self.split is not None else []
         assert self.previous is not None
         place = {i: k for k, i in enumerate(self.group)}
         return [i for i in self.cone if place[i] in self.previous["parsed"]]
@@ -205,8 +220,14 @@ class _Task:
         return [place[i] for i in self.rechecked]
 
     def finish(self, checked: Any, digests: list[str]) -> bool:
-        """Take the check's results; False when the cones' check cannot stand for the component's."""
-        if self.cone is None:
+        """Take the check's results; False when the cones' check (or a split check's steps)
+        cannot stand for the component's."""
+        if self.split is not None:
+            combined = self.split.combine(*checked)
+            if combined is None:
+                return False
+            self.results, alone, parsed = combined
+        elif self.cone is None:
             self.results = checked.diagnostics
             alone = checked.alone  # places in the group, whose order is the files' paths'
             parsed = checked.parsed
@@ -228,6 +249,106 @@ class _Task:
             self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone,
                            "links": self.links, "parsed": parsed}
         return True
+
+
+@dataclass
+class _Split:
+    """A big component checked whole in two steps, so that two processes share it and neither
+    holds all its trees. First its *sinks*, the files that no other file of it resolves a name
+    into or through (tests, examples, scripts: 1,165 of the 1,970 files of SciPy and scikit-learn
+    together), in parts of about equal size, one per worker, each with the files it reads (its
+    cones, see :func:`.analysis.imports.cone`), those parsed as skeletons; then the other files,
+    the *core*, whole, with the sinks that the first step found settle something another file
+    reports, and reporting the core only.
+
+    That gives each file the component's diagnostics. No cone holds a sink, so a file's own
+    analysis is the same in a check of its cone as in the component's; what another file settles
+    in it comes from a file that settles something elsewhere, and what settles something in a
+    core file is in the second step (a sink is read by no file, so nothing is settled in one).
+    A core file may parse as a skeleton where LibCST refuses the whole file, which then takes
+    part in nothing in the component's check: when the second step did not parse every core file
+    whole, the component is checked again in one step.
+    """
+
+    parts: list[list[int]]  # the sinks, by places in the group
+    cones: list[list[int]]  # each part's cone, likewise
+    core: list[int]  # the other files, likewise
+    second: list[int] = field(default_factory=list)  # the files of the second step, likewise
+
+    @staticmethod
+    def of(group: list[int], links: Links, files: Sequence[SourceFile], jobs: int) -> "_Split | None":
+        """The split of a component, by its files' places in it; None when it has too few sinks
+        to share out."""
+        inside = _in_places(links, group)
+        read = [False] * len(group)
+        for k in range(len(group)):
+            for j in inside.defines[k] | inside.passes[k]:
+                read[j] = True
+        sinks = [k for k, r in enumerate(read) if not r]
+        core = [k for k, r in enumerate(read) if r]
+        if not core or 4 * len(sinks) < len(group):
+            return None
+        sizes = [len(files[group[k]].source or b"") for k in sinks]
+        total, done = sum(sizes), 0
+        parts: list[list[int]] = [[] for _ in range(jobs)]
+        for k, size in zip(sinks, sizes, strict=True):  # in the group's order: a folder's tests together
+            parts[min(jobs - 1, done * jobs // max(total, 1))].append(k)
+            done += size
+        parts = [p for p in parts if p]
+        return _Split(parts, [cone(p, range(len(group)), inside) for p in parts], core)
+
+    def staged(self, files: list[SourceFile], cache: Cache | None) -> "_Staged":
+        """The first step's checks, and how the second's is made from their results. ``files``
+        are the group's, in its order."""
+        first: list[_Work] = []
+        for part, within in zip(self.parts, self.cones, strict=True):
+            place = {k: p for p, k in enumerate(within)}
+            at = [place[k] for k in part]
+            mine = set(part)
+            first.append(([files[k] for k in within], at, at, [place[k] for k in within if k not in mine], cache))
+
+        def then(checked: list[Any]) -> _Work:
+            settlers = [k for part, within, c in zip(self.parts, self.cones, checked, strict=True)
+                        for p, k in enumerate(within) if k in set(part) and p not in c.alone]
+            self.second = sorted(self.core + settlers)
+            place = {k: p for p, k in enumerate(self.second)}
+            return [files[k] for k in self.second], [place[k] for k in self.core], list(range(len(self.second))), [], None
+
+        return _Staged(first, then)
+
+    def combine(self, first: list[Any], second: Any) -> tuple[list[list[Diagnostic]], frozenset[int], frozenset[int]] | None:
+        """Each file's diagnostics, which files settle nothing elsewhere and which LibCST parsed
+        whole, by places in the group; None when the steps cannot stand for a check in one."""
+        place = {k: p for p, k in enumerate(self.second)}
+        if any(place[k] not in second.parsed for k in self.core):
+            return None
+        n = len(self.core) + sum(map(len, self.parts))
+        results: list[list[Diagnostic]] = [[] for _ in range(n)]
+        alone: set[int] = set()
+        parsed = {k for k in self.second if place[k] in second.parsed}
+        for part, within, c in zip(self.parts, self.cones, first, strict=True):
+            mine = set(part)
+            for p, k in enumerate(within):
+                if k in mine:
+                    results[k] = c.diagnostics[p]
+                    if p in c.alone:
+                        alone.add(k)
+                if p in c.parsed:
+                    parsed.add(k)
+        for k in self.core:
+            results[k] = second.diagnostics[place[k]]
+            if place[k] in second.alone:
+                alone.add(k)
+        return results, frozenset(alone), frozenset(parsed)
+
+
+@dataclass
+class _Staged:
+    """A check in two steps: ``first`` (checks that may run side by side), then the check
+    ``then`` makes of their results. Its result is both steps' results: (first's, then's)."""
+
+    first: list["_Work"]
+    then: Callable[[list[Any]], "_Work"]
 
 
 def _keep_latest(cache: Cache, latest_key: str, key: str, digests: tuple[str, ...]) -> None:
@@ -266,31 +387,77 @@ def _nothing_to_report(f: SourceFile, writes: bool | None) -> bool:
 _Work = tuple[list[SourceFile], list[int] | None, list[int], list[int], Cache | None]  # check_group's arguments
 
 
-def _run_groups(work: list[_Work], pool: Executor | None,
-                prefill: tuple[Cache, list[Ahead]] | None = None) -> list[Any]:
+def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
+                prefill: tuple[Cache, list[Ahead]] | None = None, jobs: int = 1) -> list[Any]:
     """Check each component (:func:`.checker.check_group`), in worker processes when there is
     enough to share; results in the same order. ``prefill`` are files whose skeletons the workers
     keep in that cache meanwhile, when they have nothing else to do (see :mod:`.kept_trees`):
-    when the checks are done, those not yet handed to a worker are dropped (the pool has already
-    handed out a few tasks ahead, which run to their end)."""
+    when the checks are done, those not yet handed to a worker are dropped.
+
+    The pool is handed one task per worker at a time (so that what comes next can still be
+    chosen): the second step of a split check (see :class:`_Split`) as soon as its first is done,
+    then the largest components first, so that one big component does not finish last alone,
+    and the trees to keep when no check is waiting."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
 
-    if pool is None or len(work) < 2 or sum(len(w[0]) for w in work) < POOL_MIN_FILES:
-        return [check_group(*w) for w in work]
-    # the largest components first, so that one big component does not finish last alone
-    order = sorted(range(len(work)), key=lambda k: -sum(len(f.source) for f in work[k][0]))  # type: ignore[arg-type]
-    checks = [pool.submit(_check, work[k]) for k in order]
-    spare = [] if prefill is None else [
-        pool.submit(_prefill, prefill[0], prefill[1][at:at + _PREFILL_FILES])
-        for at in range(0, len(prefill[1]), _PREFILL_FILES)]
-    results: list[Any] = [None] * len(work)
-    try:
-        for k, future in zip(order, checks, strict=True):
-            results[k] = future.result()
-    finally:
-        for future in spare:
-            future.cancel()
+    staged = any(isinstance(w, _Staged) for w in work)
+    if pool is None or (len(work) < 2 and not staged) or sum(map(_files_in, work)) < POOL_MIN_FILES:
+        results: list[Any] = []
+        for w in work:
+            if isinstance(w, _Staged):
+                first = [check_group(*f) for f in w.first]
+                results.append((first, check_group(*w.then(first))))
+            else:
+                results.append(check_group(*w))
+        return results
+    size = [sum(len(f.source or b"") for f in w[0]) if not isinstance(w, _Staged) else 0 for w in work]
+    waiting: deque[tuple[int, int, _Work]] = deque()  # (component, step: -1 whole, else which first check, work)
+    for k in sorted(range(len(work)), key=lambda k: (not isinstance(work[k], _Staged), -size[k])):
+        w = work[k]
+        if isinstance(w, _Staged):
+            waiting.extend((k, step, f) for step, f in enumerate(w.first))
+        else:
+            waiting.append((k, -1, w))
+    firsts: dict[int, list[Any]] = {k: [None] * len(w.first) for k, w in enumerate(work) if isinstance(w, _Staged)}
+    ahead = [] if prefill is None else [prefill[1][at:at + _PREFILL_FILES] for at in range(0, len(prefill[1]), _PREFILL_FILES)]
+    ahead.reverse()
+    results = [None] * len(work)
+    running: dict[Future[Any], tuple[int, int] | None] = {}  # a check's (component, step), or None
+    left = len(work)
+    while left:
+        while len(running) < jobs and (waiting or ahead):
+            if waiting:
+                k, step, w = waiting.popleft()
+                running[pool.submit(_check, w)] = (k, step)
+            else:
+                running[pool.submit(_prefill, prefill[0], ahead.pop())] = None  # type: ignore[index]
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            what = running.pop(future)
+            if what is None:
+                future.result()
+                continue
+            k, step = what
+            if step < 0:
+                results[k] = future.result()
+                left -= 1
+                continue
+            firsts[k][step] = future.result()
+            staged = work[k]
+            assert isinstance(staged, _Staged)
+            if step == len(staged.first):  # the second step
+                results[k] = (firsts[k][:-1], firsts[k][-1])
+                left -= 1
+            elif all(r is not None for r in firsts[k]):
+                firsts[k].append(None)
+                waiting.appendleft((k, len(staged.first), staged.then(firsts[k][:-1])))
+    for future in running:  # keeping trees ahead: the checks are done
+        future.cancel()
     return results
+
+
+def _files_in(w: "_Work | _Staged") -> int:
+    return sum(len(f[0]) for f in w.first) if isinstance(w, _Staged) else len(w[0])
 
 
 # Files per prefill task: the run ends only when the tasks already handed to the workers are
@@ -321,9 +488,15 @@ def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: li
 
 
 def _check(work: _Work) -> Any:
+    """A check in a worker process, which then frees what the check left: its trees and analysis
+    states are held in reference cycles, which the collector, running seldom while linting, would
+    otherwise free only well into the worker's next check, whose own trees then came on top."""
     from .checker import check_group
 
-    return check_group(*work)
+    try:
+        return check_group(*work)
+    finally:
+        gc.collect()
 
 
 def _latest_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], group: Iterable[int]) -> str:

@@ -13,18 +13,19 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from aliaslint import checker, skeletons
+from aliaslint import checker, engine, skeletons
 from aliaslint.analysis import project
 from aliaslint.analysis.imports import FunctionSpan, components, cone, module_name, readers, resolution_links
 from aliaslint.analysis.tables import SharedTable
-from aliaslint.cache import content_digest
+from aliaslint.cache import Cache, content_digest
 from aliaslint.diagnostics import Diagnostic
 from aliaslint.checker import check_group, lint_group
 from aliaslint.engine import SourceFile, lint_sources
 from aliaslint.survey import survey_files
 from aliaslint.skeletons import Skeleton
+from aliaslint.sources import file_error
 
-from conftest import FIXTURES
+from conftest import FIXTURES, record_checks
 from test_cones import OWN, SINE
 from test_project import MAIN, NUMDIFF, make
 
@@ -172,3 +173,71 @@ def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile
     monkeypatch.setattr(SharedTable, "setdefault", setdefault)
     lint_group(files)
     assert written[0] > 5_000 and wrong == []
+
+
+# The project's five files and enough fixtures for the run to use worker processes.
+SMALL = 20
+
+
+@pytest.mark.parametrize(("jobs", "count"), [(2, SMALL), (3, None)])
+def test_a_component_split_in_two_steps_changes_nothing(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch, jobs: int,
+    count: int | None,
+) -> None:
+    """A big component checked in worker processes is checked in two steps (`engine._Split`):
+    its sinks in parts with their cones, then the rest with the sinks that settle something
+    elsewhere (`main.py` and `other.py` settle `numdiff.py`'s latent finding: without them, its
+    diagnostics would lack it). Here every component of three files or more is split: the
+    project's alone, and with the fixtures and aliaslint's own code."""
+    splits: list[engine._Split] = []
+    real = engine._Split.of
+
+    def of(*args):  # type: ignore[no-untyped-def]
+        found = real(*args)
+        if found is not None:
+            splits.append(found)
+        return found
+
+    monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
+    monkeypatch.setattr(engine._Split, "of", staticmethod(of))
+    assert lint_sources(files[:count], jobs=jobs) == expected[:count]
+    assert splits and max(len(s.parts) for s in splits) == jobs
+    assert any(len(s.second) > len(s.core) for s in splits)  # sinks that settle elsewhere, in the second step
+
+
+def test_a_split_component_keeps_what_a_later_change_needs(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """The split check's results, which files settle nothing elsewhere and which parse whole are
+    the cache's `latest` entry: a file changed after it is checked with its cone, as after a
+    check in one step."""
+    monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
+    cache = Cache(str(tmp_path / "cache"))
+    small = files[:SMALL]
+    assert lint_sources(small, jobs=2, cache=cache) == expected[:SMALL]
+    sine = next(k for k, f in enumerate(small) if f.path.endswith("pkg/sine.py"))
+    changed = list(small)
+    changed[sine] = replace(small[sine], source=small[sine].source + b"\nprint(1)\n")  # type: ignore[operator]
+    seen = record_checks(monkeypatch)
+    assert lint_sources(changed, jobs=2, cache=cache) == lint_group(changed) == expected[:SMALL]
+    assert seen[0] == ["numdiff.py", "sine.py"]  # its cone only (then lint_group's check)
+
+
+def test_a_split_check_whose_core_file_does_not_parse_whole_is_checked_again_in_one_step(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its first step parses the files the sinks read as skeletons, which LibCST may take where it
+    refuses the whole file (such a file takes part in nothing): the component is then checked
+    again in one step. A parser that refuses `numdiff.py` whole stands for such a file."""
+    real = checker._parse
+
+    def refusing(f: SourceFile):  # type: ignore[no-untyped-def]
+        return file_error(f.shown, "cannot parse file: refused") if f.path.endswith("numdiff.py") else real(f)
+
+    monkeypatch.setattr(checker, "_parse", refusing)
+    small = files[:SMALL]
+    one_step = lint_sources(small)
+    monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
+    assert lint_sources(small, jobs=2) == one_step
+    numdiff = next(k for k, f in enumerate(small) if f.path.endswith("numdiff.py"))
+    assert [d.message for d in one_step[numdiff]] == ["cannot parse file: refused"]
