@@ -139,7 +139,7 @@ def _fast_init(t: type) -> Callable[..., None] | None:
         made = _WHILE_PARSING.get((t, f.name))
         if made is not None:
             scope[f"_made{k}"] = made
-            body.append(setter.format(f"{f.name} if _checked[0] else _made{k}({f.name})").join(["    ", ""]))
+            body.append("    " + setter.format(f"{f.name} if _checked[0] else _made{k}({f.name})"))
         else:
             body.append("    " + setter.format(f.name))
     body.append("    if _checked[0]: self.__post_init__()")

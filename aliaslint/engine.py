@@ -400,8 +400,8 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
     and the trees to keep when no check is waiting."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
 
-    staged = any(isinstance(w, _Staged) for w in work)
-    if pool is None or (len(work) < 2 and not staged) or sum(map(_files_in, work)) < POOL_MIN_FILES:
+    two_steps = any(isinstance(w, _Staged) for w in work)
+    if pool is None or (len(work) < 2 and not two_steps) or sum(map(_files_in, work)) < POOL_MIN_FILES:
         results: list[Any] = []
         for w in work:
             if isinstance(w, _Staged):
@@ -434,8 +434,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
             what = running.pop(future)
-            if what is None:
-                future.result()
+            if what is None:  # trees kept ahead, or not: only a later check would have used them
                 continue
             k, step = what
             if step < 0:
@@ -443,14 +442,14 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                 left -= 1
                 continue
             firsts[k][step] = future.result()
-            staged = work[k]
-            assert isinstance(staged, _Staged)
-            if step == len(staged.first):  # the second step
+            steps = work[k]
+            assert isinstance(steps, _Staged)
+            if step == len(steps.first):  # the second step
                 results[k] = (firsts[k][:-1], firsts[k][-1])
                 left -= 1
             elif all(r is not None for r in firsts[k]):
                 firsts[k].append(None)
-                waiting.appendleft((k, len(staged.first), staged.then(firsts[k][:-1])))
+                waiting.appendleft((k, len(steps.first), steps.then(firsts[k][:-1])))
     for future in running:  # keeping trees ahead: the checks are done
         future.cancel()
     return results
@@ -461,7 +460,7 @@ def _files_in(w: "_Work | _Staged") -> int:
 
 
 # Files per prefill task: the run ends only when the tasks already handed to the workers are
-# done, up to one per worker and one more.
+# done, up to one per worker.
 _PREFILL_FILES = 2
 
 
