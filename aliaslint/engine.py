@@ -200,7 +200,7 @@ class _Task:
             known = set(self.known())
             return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache
         if self.split is not None:
-            return self.split.staged([files[i] for i in self.group], cache)
+            return self.split.staged([files[i] for i in self.group])
         return [files[i] for i in self.group], None, list(range(len(self.group))), [], None
 
     def known(self) -> list[int]:
@@ -297,15 +297,19 @@ class _Split:
         parts = [p for p in parts if p]
         return _Split(parts, [cone(p, range(len(group)), inside) for p in parts], core)
 
-    def staged(self, files: list[SourceFile], cache: Cache | None) -> "_Staged":
+    def staged(self, files: list[SourceFile]) -> "_Staged":
         """The first step's checks, and how the second's is made from their results. ``files``
-        are the group's, in its order."""
+        are the group's, in its order. The skeletons and bodies the first step parses are not
+        kept (see :mod:`.kept_trees`): pickling them made each part about 5 s longer, and the
+        workers keep the trees of the files most read when they have nothing else to do, as for
+        a check in one step (a changed test module or `scipy/special/_basic.py` was checked as
+        fast after a cold run either way)."""
         first: list[_Work] = []
         for part, within in zip(self.parts, self.cones, strict=True):
             place = {k: p for p, k in enumerate(within)}
             at = [place[k] for k in part]
             mine = set(part)
-            first.append(([files[k] for k in within], at, at, [place[k] for k in within if k not in mine], cache))
+            first.append(([files[k] for k in within], at, at, [place[k] for k in within if k not in mine], None))
 
         def then(checked: list[Any]) -> _Work:
             settlers = [k for part, within, c in zip(self.parts, self.cones, checked, strict=True)
