@@ -314,8 +314,10 @@ class _Split:
             first.append(([files[k] for k in within], at, at, [place[k] for k in within if k not in mine], None))
 
         def then(checked: list[Any]) -> _Work:
-            settlers = [k for part, within, c in zip(self.parts, self.cones, checked, strict=True)
-                        for p, k in enumerate(within) if k in set(part) and p not in c.alone]
+            settlers = []
+            for part, within, c in zip(self.parts, self.cones, checked, strict=True):
+                place = {k: p for p, k in enumerate(within)}
+                settlers += [k for k in part if place[k] not in c.alone]
             self.second = sorted(self.core + settlers)
             place = {k: p for p, k in enumerate(self.second)}
             return [files[k] for k in self.second], [place[k] for k in self.core], list(range(len(self.second))), [], None
@@ -417,7 +419,8 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                 results.append(check_group(*w))
         return results
     size = [sum(len(f.source or b"") for f in w[0]) if not isinstance(w, _Staged) else 0 for w in work]
-    waiting: deque[tuple[int, int, _Work]] = deque()  # (component, step: -1 whole, else which first check, work)
+    # (component, step: -1 for a whole check, else which first check, or after them the second)
+    waiting: deque[tuple[int, int, _Work]] = deque()
     for k in sorted(range(len(work)), key=lambda k: (not isinstance(work[k], _Staged), -size[k])):
         w = work[k]
         if isinstance(w, _Staged):
@@ -447,15 +450,15 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                 results[k] = future.result()
                 left -= 1
                 continue
-            firsts[k][step] = future.result()
             steps = work[k]
             assert isinstance(steps, _Staged)
             if step == len(steps.first):  # the second step
-                results[k] = (firsts[k][:-1], firsts[k][-1])
+                results[k] = (firsts[k], future.result())
                 left -= 1
-            elif all(r is not None for r in firsts[k]):
-                firsts[k].append(None)
-                waiting.appendleft((k, len(steps.first), steps.then(firsts[k][:-1])))
+                continue
+            firsts[k][step] = future.result()
+            if all(r is not None for r in firsts[k]):
+                waiting.appendleft((k, len(steps.first), steps.then(firsts[k])))
     for future in running:  # keeping trees ahead: the checks are done
         future.cancel()
     return results
