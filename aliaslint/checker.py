@@ -19,6 +19,7 @@ from .analysis.project import SourceModule, analyze_component, settles_elsewhere
 from .analysis.imports import module_names
 from . import kept_trees
 from .cache import Cache, content_digest
+from .cst_from_ast import NotConverted, ShapeMismatch, convert_module
 from .cst_parsing import parse_module
 from .diagnostics import Diagnostic
 from .engine import one_line
@@ -30,9 +31,19 @@ from .sources import SourceFile, file_error
 from .suppression import suppress
 
 
-def _parse(f: SourceFile) -> cst.Module | Diagnostic:
+def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None) -> cst.Module | Diagnostic:
+    """The file's tree: built from ``ast`` where it can be (:mod:`.cst_from_ast`, its text then
+    kept in ``converted``), else LibCST's, or the diagnostic that says why there is none."""
     if f.too_deep:
         return file_error(f.shown, "cannot parse file: nesting too deep")
+    if converted is not None:
+        try:
+            tree = convert_module(f.source)
+        except NotConverted:
+            pass
+        else:
+            converted[id(tree)] = f.source
+            return tree
     try:
         return parse_module(f.source)
     except cst.ParserSyntaxError as e:
@@ -85,7 +96,7 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
 
 def check_group(
     files: Sequence[SourceFile], report: Sequence[int] | None = None, asked: Sequence[int] = (),
-    known: Sequence[int] = (), trees: Cache | None = None,
+    known: Sequence[int] = (), trees: Cache | None = None, convert: bool = True,
 ) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
@@ -96,8 +107,20 @@ def check_group(
     parsed (see :func:`.analysis.project.analyze_component`); those of the others ``known`` to
     parse whole with LibCST are parsed without their functions' bodies (see :mod:`.skeletons`):
     one that did not would take part in nothing, as in a check of every file. ``trees`` is the
-    cache that keeps such files' skeletons and bodies (see :mod:`.kept_trees`).
+    cache that keeps such files' skeletons and bodies (see :mod:`.kept_trees`). A file parsed
+    whole is built from ``ast`` (:mod:`.cst_from_ast`) unless ``convert`` is false; when a rule
+    finds such a tree is not the shape of LibCST's, the check is made again with LibCST's.
     """
+    try:
+        return _check_group(files, report, asked, known, trees, {} if convert else None)
+    except ShapeMismatch:
+        return _check_group(files, report, asked, known, trees, None)
+
+
+def _check_group(
+    files: Sequence[SourceFile], report: Sequence[int] | None, asked: Sequence[int],
+    known: Sequence[int], trees: Cache | None, converted: dict[int, str | bytes] | None,
+) -> Checked:
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
     shown = set(range(len(files)) if report is None else report)
@@ -105,7 +128,7 @@ def check_group(
     lazily = len(wanted) < len(files)  # the others parsed when the analysis first needs them
     with _trees_out_of_collection() as trees_made:
         parsed: list[cst.Module | Diagnostic | None] = [
-            _parse(f) if i in wanted or not lazily else None for i, f in enumerate(files)]
+            _parse(f, converted) if i in wanted or not lazily else None for i, f in enumerate(files)]
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
@@ -113,7 +136,7 @@ def check_group(
         whole: set[int] = set()
         if modules:
             found, settled_here, whole = _lint_component(
-                files, modules, members, wanted if lazily else None, shown, asked, set(known), trees)
+                files, modules, members, wanted if lazily else None, shown, asked, set(known), trees, converted)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             alone |= settled_here
@@ -154,6 +177,7 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
 def _lint_component(
     files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
     shown: set[int], asked: Sequence[int], known: set[int], trees: Cache | None,
+    converted: dict[int, str | bytes] | None,
 ) -> tuple[list[list[Diagnostic]], set[int], set[int]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
     the rules of its members in ``shown``; which files ``asked`` about stay within their own; and
@@ -172,7 +196,7 @@ def _lint_component(
             skeleton, digests[id(skeleton.module)] = found
             skeletons[id(skeleton.module)] = skeleton
             return skeleton
-        tree = _parse(files[i])
+        tree = _parse(files[i], converted)
         if isinstance(tree, cst.Module):
             whole.add(i)
             return tree
@@ -195,7 +219,7 @@ def _lint_component(
             for k, skeleton in skeletons.items():
                 kept_trees.keep(trees, skeleton, digests[k])
         found = []
-        positions = Positions(skeletons)
+        positions = Positions(skeletons, converted)
         for m, i in zip(group, members, strict=True):
             if i not in shown:
                 found.append([])
@@ -208,6 +232,8 @@ def _lint_component(
         scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)
                   if i in asked_about and m.info is not None}
         return found, {i for i in scopes if not settles_elsewhere(result, scopes[i])}, whole
+    except ShapeMismatch:
+        raise  # the check is made again with LibCST's trees (see check_group)
     except RecursionError:
         message = "cannot analyse file: nesting too deep"
     except Exception as e:  # a bug in aliaslint must not stop the run over the other files

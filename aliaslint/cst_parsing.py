@@ -46,6 +46,7 @@ import dataclasses
 import functools
 import inspect
 import sys
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import libcst as cst
@@ -132,8 +133,11 @@ def _fast_init(t: type) -> Callable[..., None] | None:
             if f.name not in theirs:
                 return None
             scope[f"_factory{k}"], scope[f"_marker{k}"] = f.default_factory, theirs[f.name].default
+            # while parsing, one default made for every node of the class: a space, a bracket
+            # (only :mod:`.cst_from_ast` leaves them out; LibCST's parser passes every field)
+            scope[f"_shared{k}"] = f.default_factory()
             params.append(f"{f.name}=_marker{k}")
-            body.append(f"    if {f.name} is _marker{k}: {f.name} = _factory{k}()")
+            body.append(f"    if {f.name} is _marker{k}: {f.name} = _factory{k}() if _checked[0] else _shared{k}")
         else:
             params.append(f.name)
         made = _WHILE_PARSING.get((t, f.name))
@@ -182,8 +186,18 @@ def _shared_new(cls: type, value: object = _MISSING, **fields: Any) -> Any:
 def parse_module(source: str | bytes) -> cst.Module:
     """``libcst.parse_module(source)``, without the per-node checks its grammar makes redundant,
     its spaces and newlines shared, its names' texts interned."""
-    if not checks_can_be_skipped():
+    with parsing():
         return cst.parse_module(source)
+
+
+@contextmanager
+def parsing() -> Iterator[None]:
+    """While it lasts, nodes are made as :func:`parse_module` makes them (unchecked, spaces and
+    newlines shared, names interned): for LibCST's parser, or code that builds a tree the parser
+    would have built (:mod:`.cst_from_ast`). Outside it, as LibCST makes them."""
+    if not checks_can_be_skipped() or not _CHECKED[0]:
+        yield
+        return
     global _sharing
     checked = CSTNode.__dict__["__post_init__"]
     _share()
@@ -193,7 +207,7 @@ def parse_module(source: str | bytes) -> cst.Module:
     _sharing = True
     _CHECKED[0] = False
     try:
-        return cst.parse_module(source)
+        yield
     finally:
         _CHECKED[0] = True
         _sharing = False

@@ -303,7 +303,7 @@ def record_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             parsed.append(Path(f.path).name)
         return found
 
-    monkeypatch.setattr(checker, "_parse", lambda f: parsed.append(Path(f.path).name) or real_parse(f))
+    monkeypatch.setattr(checker, "_parse", lambda f, *rest: parsed.append(Path(f.path).name) or real_parse(f, *rest))
     monkeypatch.setattr(checker, "_parse_skeleton", skeleton)
     return parsed
 

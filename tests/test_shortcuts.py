@@ -231,8 +231,8 @@ def test_a_split_check_whose_core_file_does_not_parse_whole_is_checked_again_in_
     again in one step. A parser that refuses `numdiff.py` whole stands for such a file."""
     real = checker._parse
 
-    def refusing(f: SourceFile):  # type: ignore[no-untyped-def]
-        return file_error(f.shown, "cannot parse file: refused") if f.path.endswith("numdiff.py") else real(f)
+    def refusing(f: SourceFile, *rest):  # type: ignore[no-untyped-def]
+        return file_error(f.shown, "cannot parse file: refused") if f.path.endswith("numdiff.py") else real(f, *rest)
 
     monkeypatch.setattr(checker, "_parse", refusing)
     small = files[:SMALL]

@@ -286,7 +286,7 @@ def test_a_body_that_cannot_be_parsed_on_its_own_has_its_file_parsed_whole(proje
     monkeypatch.setattr(skeletons.Skeleton, "parse_body", refusing)
     whole: list[str] = []
     real_parse = checker._parse
-    monkeypatch.setattr(checker, "_parse", lambda f: whole.append(Path(f.path).name) or real_parse(f))
+    monkeypatch.setattr(checker, "_parse", lambda f, *rest: whole.append(Path(f.path).name) or real_parse(f, *rest))
     after = run_cli(args, cwd=project).output
     assert whole == ["use.py", "util.py"]
     assert after == run_cli(["--no-cache", *args], cwd=project).output != "[]\n"
@@ -298,11 +298,11 @@ def test_a_file_libcst_could_not_parse_whole_is_never_parsed_without_its_bodies(
     file here: LibCST is made to refuse it)."""
     real_parse = checker._parse
 
-    def refuse_util(f: checker.SourceFile) -> object:
+    def refuse_util(f: checker.SourceFile, *rest: object) -> object:
         if Path(f.path).name == "util.py":
             raise_at = cst.ParserSyntaxError("refused", lines=["x"], raw_line=1, raw_column=0)
             return checker._syntax_error(b"x = (\n", f.shown, raise_at)
-        return real_parse(f)
+        return real_parse(f, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(checker, "_parse", refuse_util)
     args = ["--output-format", "json", "."]

@@ -17,7 +17,7 @@ _PRIMARIES = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.List, cst.Di
 
 def copy_fix(ctx: RuleContext, expr: cst.BaseExpression, applicability: str) -> Fix:
     start, end = ctx.range(expr)
-    if isinstance(expr, _PRIMARIES) or expr.lpar:
+    if isinstance(expr, _PRIMARIES) or ctx.parenthesized(expr):
         edits: tuple[Edit, ...] = (Edit(".copy()", end, end),)
     else:
         edits = (Edit("(", start, start), Edit(").copy()", end, end))

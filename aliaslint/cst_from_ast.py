@@ -1,0 +1,627 @@
+"""LibCST trees built from Python's own parser, for the analysis to read.
+
+LibCST's parser was half of a check's time (sklearn alone: 15 of 30 s), and Python's ``ast.parse``
+takes about a seventh of its time. The analysis reads only the part of a LibCST tree that says what
+the code does: nodes and their names, strings and numbers as written, never spaces, comments,
+commas or parentheses (the fields :mod:`.analysis.walk` skips). :func:`convert_module` builds that
+part from ``ast``, and leaves the rest as a fresh node would have it; where it cannot tell the
+shape LibCST would give, it raises :class:`NotConverted`, and the file is parsed by LibCST.
+
+What ``ast`` leaves out is taken from the text: a string's literal (its quotes, prefix and
+escapes), a number's, whether statements share a line (``a = 1; b = 2`` is one
+``SimpleStatementLine``) or a body its header's line (a ``SimpleStatementSuite``), ``elif`` or
+``else: if``, and whether a subscript's tuple has parentheses of its own (``a[(i, j)]`` is one
+index, ``a[i, j]`` two). F-strings, and strings joined with one, are handed to LibCST's parser on
+their own (a few characters each). A file with ``match``, ``try``/``except*``, a line joined by a
+backslash where statements begin, ``\\r`` line ends, or any encoding but UTF-8, is left to LibCST.
+
+:func:`node_pairs` walks such a tree and LibCST's of the same text together: positions and the
+text of a node (which a rule asks only for a finding) come from LibCST's tree, parsed then (see
+:class:`.rules.context.Positions`), and a tree of another shape is an error there, never a
+silently misplaced finding. ``tests/test_cst_from_ast.py`` compares the two over every fixture,
+aliaslint's own code and a sample of the standard library; ``benchmarks/converted.py`` over the
+corpus.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Callable, Iterator
+
+import libcst as cst
+from libcst._nodes.base import CSTNode
+
+from .cst_parsing import parsing
+
+
+class NotConverted(Exception):
+    """The file is to be parsed by LibCST: this module cannot build the tree LibCST would."""
+
+
+class ShapeMismatch(Exception):
+    """A tree from :func:`convert_module` is not the shape of LibCST's for the same text."""
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
+
+
+def convert_module(source: str | bytes) -> cst.Module:
+    """The tree LibCST would parse ``source`` into, as far as the analysis reads it; raises
+    :class:`NotConverted` where it cannot tell (see the module's docstring)."""
+    if isinstance(source, bytes):
+        for line in source.split(b"\n", 2)[:2]:
+            m = _COOKIE.match(line)
+            if m is not None and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+                raise NotConverted("encoding")
+        try:
+            text = source.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotConverted("encoding") from None
+    else:
+        text = source
+    if "\r" in text or text.startswith("\ufeff") or "\x00" in text:
+        raise NotConverted("line ends")
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise NotConverted("ast") from None
+    try:
+        with parsing():
+            return _Converter(text).module(tree)
+    except RecursionError:
+        raise NotConverted("nesting") from None
+
+
+_BINARY: dict[type, type] = {
+    ast.Add: cst.Add, ast.Sub: cst.Subtract, ast.Mult: cst.Multiply, ast.Div: cst.Divide,
+    ast.FloorDiv: cst.FloorDivide, ast.Mod: cst.Modulo, ast.Pow: cst.Power, ast.LShift: cst.LeftShift,
+    ast.RShift: cst.RightShift, ast.BitOr: cst.BitOr, ast.BitXor: cst.BitXor, ast.BitAnd: cst.BitAnd,
+    ast.MatMult: cst.MatrixMultiply,
+}
+_AUGMENTED: dict[type, type] = {
+    ast.Add: cst.AddAssign, ast.Sub: cst.SubtractAssign, ast.Mult: cst.MultiplyAssign,
+    ast.Div: cst.DivideAssign, ast.FloorDiv: cst.FloorDivideAssign, ast.Mod: cst.ModuloAssign,
+    ast.Pow: cst.PowerAssign, ast.LShift: cst.LeftShiftAssign, ast.RShift: cst.RightShiftAssign,
+    ast.BitOr: cst.BitOrAssign, ast.BitXor: cst.BitXorAssign, ast.BitAnd: cst.BitAndAssign,
+    ast.MatMult: cst.MatrixMultiplyAssign,
+}
+_UNARY: dict[type, type] = {ast.Not: cst.Not, ast.USub: cst.Minus, ast.UAdd: cst.Plus, ast.Invert: cst.BitInvert}
+_COMPARE: dict[type, type] = {
+    ast.Eq: cst.Equal, ast.NotEq: cst.NotEqual, ast.Lt: cst.LessThan, ast.LtE: cst.LessThanEqual,
+    ast.Gt: cst.GreaterThan, ast.GtE: cst.GreaterThanEqual, ast.In: cst.In, ast.NotIn: cst.NotIn,
+    ast.Is: cst.Is, ast.IsNot: cst.IsNot,
+}
+_SIMPLE = frozenset({
+    ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Raise, ast.Assert, ast.Delete,
+    ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom,
+})
+_SPACE = frozenset(b" \t\f")
+
+
+class _Converter:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.data = data = text.encode("utf-8")
+        starts = [0]
+        find = data.find
+        i = find(b"\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        self.starts = starts
+        self.expr_of: dict[type, Callable[[Any], Any]] = {
+            ast.Name: self.name, ast.Attribute: self.attribute, ast.Call: self.call,
+            ast.Constant: self.constant, ast.Subscript: self.subscript, ast.BinOp: self.binop,
+            ast.UnaryOp: self.unaryop, ast.BoolOp: self.boolop, ast.Compare: self.compare,
+            ast.Tuple: self.tuple, ast.List: self.list, ast.Set: self.set, ast.Dict: self.dict,
+            ast.ListComp: self.listcomp, ast.SetComp: self.setcomp, ast.DictComp: self.dictcomp,
+            ast.GeneratorExp: self.genexp, ast.Lambda: self.lambda_, ast.IfExp: self.ifexp,
+            ast.NamedExpr: self.namedexpr, ast.Await: self.await_, ast.Yield: self.yield_,
+            ast.YieldFrom: self.yieldfrom, ast.JoinedStr: self.by_libcst, ast.Starred: self.starred,
+        }
+        self.small_of: dict[type, Callable[[Any], Any]] = {
+            ast.Assign: self.assign, ast.AugAssign: self.augassign, ast.AnnAssign: self.annassign,
+            ast.Expr: self.expr_stmt, ast.Return: self.return_, ast.Raise: self.raise_,
+            ast.Assert: self.assert_, ast.Delete: self.delete, ast.Pass: self.pass_,
+            ast.Break: self.break_, ast.Continue: self.continue_, ast.Global: self.global_,
+            ast.Nonlocal: self.nonlocal_, ast.Import: self.import_, ast.ImportFrom: self.importfrom,
+        }
+        self.compound_of: dict[type, Callable[[Any], Any]] = {
+            ast.If: self.if_, ast.For: self.for_, ast.AsyncFor: self.for_, ast.While: self.while_,
+            ast.With: self.with_, ast.AsyncWith: self.with_, ast.FunctionDef: self.functiondef,
+            ast.AsyncFunctionDef: self.functiondef, ast.ClassDef: self.classdef, ast.Try: self.try_,
+        }
+
+    # -- the text ----------------------------------------------------------------------------
+
+    def offset(self, line: int, col: int) -> int:
+        return self.starts[line - 1] + col
+
+    def segment(self, node: Any) -> str:
+        return self.data[self.offset(node.lineno, node.col_offset):self.offset(node.end_lineno, node.end_col_offset)].decode("utf-8")
+
+    def starts_line(self, node: Any) -> bool:
+        """Whether ``node`` is the first thing on its line (so not after a header's colon or a
+        semicolon); a line joined to the one before by a backslash is left to LibCST."""
+        line = node.lineno
+        begin = self.starts[line - 1]
+        if not all(c in _SPACE for c in self.data[begin:begin + node.col_offset]):
+            return False
+        if line > 1 and self.data[self.starts[line - 2]:begin].rstrip(b"\n").endswith(b"\\"):
+            raise NotConverted("backslash")
+        return True
+
+    # -- statements --------------------------------------------------------------------------
+
+    def module(self, tree: ast.Module) -> cst.Module:
+        return cst.Module(body=self.statements(tree.body))
+
+    def statements(self, body: list[ast.stmt]) -> list[cst.BaseStatement]:
+        out: list[Any] = []
+        line: list[Any] | None = None
+        end = -1
+        for s in body:
+            t = type(s)
+            if t in _SIMPLE:
+                small = self.small_of[t](s)
+                if line is not None and s.lineno == end:
+                    line.append(small)
+                else:
+                    self.starts_line(s)
+                    line = [small]
+                    out.append(line)
+                end = s.end_lineno  # type: ignore[assignment]
+            else:
+                line = None
+                convert = self.compound_of.get(t)
+                if convert is None:
+                    raise NotConverted(t.__name__)
+                out.append(convert(s))
+        return [cst.SimpleStatementLine(body=x) if type(x) is list else x for x in out]
+
+    def block(self, body: list[ast.stmt]) -> cst.BaseSuite:
+        first = body[0]
+        if type(first) in _SIMPLE and not self.starts_line(first):
+            if any(type(s) not in _SIMPLE or s.lineno != first.lineno for s in body):
+                raise NotConverted("suite")
+            return cst.SimpleStatementSuite(body=[self.small_of[type(s)](s) for s in body])
+        return cst.IndentedBlock(body=self.statements(body))
+
+    def orelse(self, body: list[ast.stmt]) -> cst.Else | None:
+        return cst.Else(body=self.block(body)) if body else None
+
+    def if_(self, s: ast.If) -> cst.If:
+        orelse: Any = None
+        if s.orelse:
+            first = s.orelse[0]
+            if len(s.orelse) == 1 and type(first) is ast.If and \
+                    self.data.startswith(b"elif", self.offset(first.lineno, first.col_offset)):
+                orelse = self.if_(first)
+            else:
+                orelse = cst.Else(body=self.block(s.orelse))
+        return cst.If(test=self.expr(s.test), body=self.block(s.body), orelse=orelse)
+
+    def for_(self, s: ast.For | ast.AsyncFor) -> cst.For:
+        return cst.For(target=self.expr(s.target), iter=self.expr(s.iter), body=self.block(s.body),
+                       orelse=self.orelse(s.orelse),
+                       asynchronous=cst.Asynchronous() if type(s) is ast.AsyncFor else None)
+
+    def while_(self, s: ast.While) -> cst.While:
+        return cst.While(test=self.expr(s.test), body=self.block(s.body), orelse=self.orelse(s.orelse))
+
+    def with_(self, s: ast.With | ast.AsyncWith) -> cst.With:
+        items = [cst.WithItem(item=self.expr(i.context_expr),
+                              asname=None if i.optional_vars is None else cst.AsName(name=self.expr(i.optional_vars)))
+                 for i in s.items]
+        return cst.With(items=items, body=self.block(s.body),
+                        asynchronous=cst.Asynchronous() if type(s) is ast.AsyncWith else None)
+
+    def functiondef(self, s: ast.FunctionDef | ast.AsyncFunctionDef) -> cst.FunctionDef:
+        if getattr(s, "type_params", None):
+            raise NotConverted("type parameters")
+        return cst.FunctionDef(
+            name=cst.Name(s.name), params=self.parameters(s.args), body=self.block(s.body),
+            decorators=[cst.Decorator(decorator=self.expr(d)) for d in s.decorator_list],
+            returns=None if s.returns is None else cst.Annotation(annotation=self.expr(s.returns)),
+            asynchronous=cst.Asynchronous() if type(s) is ast.AsyncFunctionDef else None,
+        )
+
+    def classdef(self, s: ast.ClassDef) -> cst.ClassDef:
+        if getattr(s, "type_params", None):
+            raise NotConverted("type parameters")
+        return cst.ClassDef(
+            name=cst.Name(s.name), body=self.block(s.body),
+            bases=[self.argument(b) for b in s.bases], keywords=[self.keyword(k) for k in s.keywords],
+            decorators=[cst.Decorator(decorator=self.expr(d)) for d in s.decorator_list],
+        )
+
+    def try_(self, s: ast.Try) -> cst.Try:
+        handlers = [
+            cst.ExceptHandler(body=self.block(h.body), type=None if h.type is None else self.expr(h.type),
+                              name=None if h.name is None else cst.AsName(name=cst.Name(h.name)))
+            for h in s.handlers
+        ]
+        return cst.Try(body=self.block(s.body), handlers=handlers, orelse=self.orelse(s.orelse),
+                       finalbody=cst.Finally(body=self.block(s.finalbody)) if s.finalbody else None)
+
+    def assign(self, s: ast.Assign) -> cst.Assign:
+        return cst.Assign(targets=[cst.AssignTarget(target=self.expr(t)) for t in s.targets], value=self.expr(s.value))
+
+    def augassign(self, s: ast.AugAssign) -> cst.AugAssign:
+        return cst.AugAssign(target=self.expr(s.target), operator=_AUGMENTED[type(s.op)](), value=self.expr(s.value))
+
+    def annassign(self, s: ast.AnnAssign) -> cst.AnnAssign:
+        return cst.AnnAssign(target=self.expr(s.target), annotation=cst.Annotation(annotation=self.expr(s.annotation)),
+                             value=None if s.value is None else self.expr(s.value))
+
+    def expr_stmt(self, s: ast.Expr) -> cst.Expr:
+        return cst.Expr(value=self.expr(s.value))
+
+    def return_(self, s: ast.Return) -> cst.Return:
+        return cst.Return(value=None if s.value is None else self.expr(s.value))
+
+    def raise_(self, s: ast.Raise) -> cst.Raise:
+        return cst.Raise(exc=None if s.exc is None else self.expr(s.exc),
+                         cause=None if s.cause is None else cst.From(item=self.expr(s.cause)))
+
+    def assert_(self, s: ast.Assert) -> cst.Assert:
+        return cst.Assert(test=self.expr(s.test), msg=None if s.msg is None else self.expr(s.msg))
+
+    def delete(self, s: ast.Delete) -> cst.Del:
+        if len(s.targets) == 1:
+            return cst.Del(target=self.expr(s.targets[0]))
+        return cst.Del(target=cst.Tuple(elements=[cst.Element(value=self.expr(t)) for t in s.targets]))
+
+    def pass_(self, s: ast.Pass) -> cst.Pass:
+        return cst.Pass()
+
+    def break_(self, s: ast.Break) -> cst.Break:
+        return cst.Break()
+
+    def continue_(self, s: ast.Continue) -> cst.Continue:
+        return cst.Continue()
+
+    def global_(self, s: ast.Global) -> cst.Global:
+        return cst.Global(names=[cst.NameItem(name=cst.Name(n)) for n in s.names])
+
+    def nonlocal_(self, s: ast.Nonlocal) -> cst.Nonlocal:
+        return cst.Nonlocal(names=[cst.NameItem(name=cst.Name(n)) for n in s.names])
+
+    def import_(self, s: ast.Import) -> cst.Import:
+        return cst.Import(names=[self.alias(a, True) for a in s.names])
+
+    def importfrom(self, s: ast.ImportFrom) -> cst.ImportFrom:
+        names: Any = cst.ImportStar() if s.names[0].name == "*" else [self.alias(a, False) for a in s.names]
+        return cst.ImportFrom(module=None if s.module is None else _dotted(s.module), names=names,
+                              relative=[cst.Dot() for _ in range(s.level or 0)])
+
+    def alias(self, a: ast.alias, dotted: bool) -> cst.ImportAlias:
+        return cst.ImportAlias(name=_dotted(a.name) if dotted else cst.Name(a.name),
+                               asname=None if a.asname is None else cst.AsName(name=cst.Name(a.asname)))
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def expr(self, e: ast.expr) -> Any:
+        convert = self.expr_of.get(type(e))
+        if convert is None:
+            raise NotConverted(type(e).__name__)
+        return convert(e)
+
+    def name(self, e: ast.Name) -> cst.Name:
+        return cst.Name(e.id)
+
+    def attribute(self, e: ast.Attribute) -> cst.Attribute:
+        return cst.Attribute(value=self.expr(e.value), attr=cst.Name(e.attr))
+
+    def call(self, e: ast.Call) -> cst.Call:
+        args = [self.argument(a) for a in e.args]
+        if e.keywords:
+            if any(type(a) is ast.Starred for a in e.args):  # `f(a, *b, c=1, *d)`: in the text's order
+                both = sorted([*e.args, *e.keywords], key=lambda n: (n.lineno, n.col_offset))
+                args = [self.keyword(n) if type(n) is ast.keyword else self.argument(n) for n in both]
+            else:
+                args += [self.keyword(k) for k in e.keywords]
+        return cst.Call(func=self.expr(e.func), args=args)
+
+    def argument(self, a: ast.expr) -> cst.Arg:
+        if type(a) is ast.Starred:
+            return cst.Arg(value=self.expr(a.value), star="*")
+        return cst.Arg(value=self.expr(a))
+
+    def keyword(self, k: ast.keyword) -> cst.Arg:
+        if k.arg is None:
+            return cst.Arg(value=self.expr(k.value), star="**")
+        return cst.Arg(value=self.expr(k.value), keyword=cst.Name(k.arg))
+
+    def constant(self, e: ast.Constant) -> Any:
+        v = e.value
+        t = type(v)
+        if t is str or t is bytes:
+            parts = _string_parts(self.segment(e))
+            out: Any = cst.SimpleString(parts[-1])
+            for p in reversed(parts[:-1]):
+                out = cst.ConcatenatedString(left=cst.SimpleString(p), right=out)
+            return out
+        if t is bool or v is None:
+            return cst.Name(str(v))
+        if t is int:
+            return cst.Integer(self.segment(e))
+        if t is float:
+            return cst.Float(self.segment(e))
+        if t is complex:
+            return cst.Imaginary(self.segment(e))
+        if v is Ellipsis:
+            return cst.Ellipsis()
+        raise NotConverted("constant")
+
+    def by_libcst(self, e: ast.expr) -> Any:
+        """An f-string (and what it is joined to), parsed by LibCST on its own."""
+        try:
+            return cst.parse_expression("(" + self.segment(e) + ")")
+        except Exception:
+            raise NotConverted("f-string") from None
+
+    def subscript(self, e: ast.Subscript) -> cst.Subscript:
+        s = e.slice
+        if type(s) is ast.Tuple and s.elts and not self.parenthesized(s):
+            elements = [cst.SubscriptElement(slice=self.index(x)) for x in s.elts]
+        else:
+            elements = [cst.SubscriptElement(slice=self.index(s))]
+        return cst.Subscript(value=self.expr(e.value), slice=elements)
+
+    def index(self, s: ast.expr) -> Any:
+        if type(s) is ast.Slice:
+            return cst.Slice(lower=None if s.lower is None else self.expr(s.lower),
+                             upper=None if s.upper is None else self.expr(s.upper),
+                             step=None if s.step is None else self.expr(s.step))
+        if type(s) is ast.Starred:
+            return cst.Index(value=self.expr(s.value), star="*")
+        return cst.Index(value=self.expr(s))
+
+    def parenthesized(self, e: ast.Tuple) -> bool:
+        """Whether the tuple's own parentheses enclose it (``(i, j)``, not ``(i), (j)``)."""
+        text = self.segment(e)
+        return text.startswith("(") and _closing(text) == len(text) - 1
+
+    def binop(self, e: ast.BinOp) -> cst.BinaryOperation:
+        return cst.BinaryOperation(left=self.expr(e.left), operator=_BINARY[type(e.op)](), right=self.expr(e.right))
+
+    def unaryop(self, e: ast.UnaryOp) -> cst.UnaryOperation:
+        return cst.UnaryOperation(operator=_UNARY[type(e.op)](), expression=self.expr(e.operand))
+
+    def boolop(self, e: ast.BoolOp) -> cst.BooleanOperation:
+        op = cst.And if type(e.op) is ast.And else cst.Or
+        out: Any = self.expr(e.values[0])
+        for v in e.values[1:]:
+            out = cst.BooleanOperation(left=out, operator=op(), right=self.expr(v))
+        return out  # type: ignore[no-any-return]
+
+    def compare(self, e: ast.Compare) -> cst.Comparison:
+        return cst.Comparison(left=self.expr(e.left), comparisons=[
+            cst.ComparisonTarget(operator=_COMPARE[type(op)](), comparator=self.expr(c))
+            for op, c in zip(e.ops, e.comparators)
+        ])
+
+    def elements(self, elts: list[ast.expr]) -> list[Any]:
+        return [cst.StarredElement(value=self.expr(x.value)) if type(x) is ast.Starred else cst.Element(value=self.expr(x))
+                for x in elts]
+
+    def tuple(self, e: ast.Tuple) -> cst.Tuple:
+        return cst.Tuple(elements=self.elements(e.elts))
+
+    def list(self, e: ast.List) -> cst.List:
+        return cst.List(elements=self.elements(e.elts))
+
+    def set(self, e: ast.Set) -> cst.Set:
+        return cst.Set(elements=self.elements(e.elts))
+
+    def dict(self, e: ast.Dict) -> cst.Dict:
+        return cst.Dict(elements=[
+            cst.StarredDictElement(value=self.expr(v)) if k is None else cst.DictElement(key=self.expr(k), value=self.expr(v))
+            for k, v in zip(e.keys, e.values)
+        ])
+
+    def comp_for(self, generators: list[ast.comprehension]) -> cst.CompFor:
+        inner: Any = None
+        for g in reversed(generators):
+            inner = cst.CompFor(target=self.expr(g.target), iter=self.expr(g.iter),
+                                ifs=[cst.CompIf(test=self.expr(t)) for t in g.ifs], inner_for_in=inner,
+                                asynchronous=cst.Asynchronous() if g.is_async else None)
+        return inner  # type: ignore[no-any-return]
+
+    def listcomp(self, e: ast.ListComp) -> cst.ListComp:
+        return cst.ListComp(elt=self.expr(e.elt), for_in=self.comp_for(e.generators))
+
+    def setcomp(self, e: ast.SetComp) -> cst.SetComp:
+        return cst.SetComp(elt=self.expr(e.elt), for_in=self.comp_for(e.generators))
+
+    def genexp(self, e: ast.GeneratorExp) -> cst.GeneratorExp:
+        return cst.GeneratorExp(elt=self.expr(e.elt), for_in=self.comp_for(e.generators))
+
+    def dictcomp(self, e: ast.DictComp) -> cst.DictComp:
+        return cst.DictComp(key=self.expr(e.key), value=self.expr(e.value), for_in=self.comp_for(e.generators))
+
+    def lambda_(self, e: ast.Lambda) -> cst.Lambda:
+        return cst.Lambda(params=self.parameters(e.args), body=self.expr(e.body))
+
+    def parameters(self, a: ast.arguments) -> cst.Parameters:
+        positional = [*a.posonlyargs, *a.args]
+        defaults: list[Any] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        made = [self.param(p, d) for p, d in zip(positional, defaults)]
+        n = len(a.posonlyargs)
+        star: Any = cst.MaybeSentinel.DEFAULT
+        if a.vararg is not None:
+            star = self.param(a.vararg, None, "*")
+        elif a.kwonlyargs:
+            star = cst.ParamStar()
+        return cst.Parameters(
+            params=made[n:], star_arg=star,
+            kwonly_params=[self.param(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)],
+            star_kwarg=None if a.kwarg is None else self.param(a.kwarg, None, "**"),
+            posonly_params=made[:n], posonly_ind=cst.ParamSlash() if n else cst.MaybeSentinel.DEFAULT,
+        )
+
+    def param(self, p: ast.arg, default: ast.expr | None, star: str = "") -> cst.Param:
+        return cst.Param(name=cst.Name(p.arg),
+                         annotation=None if p.annotation is None else cst.Annotation(annotation=self.expr(p.annotation)),
+                         default=None if default is None else self.expr(default), star=star)
+
+    def ifexp(self, e: ast.IfExp) -> cst.IfExp:
+        return cst.IfExp(test=self.expr(e.test), body=self.expr(e.body), orelse=self.expr(e.orelse))
+
+    def namedexpr(self, e: ast.NamedExpr) -> cst.NamedExpr:
+        return cst.NamedExpr(target=self.expr(e.target), value=self.expr(e.value))
+
+    def await_(self, e: ast.Await) -> cst.Await:
+        return cst.Await(expression=self.expr(e.value))
+
+    def yield_(self, e: ast.Yield) -> cst.Yield:
+        return cst.Yield(value=None if e.value is None else self.expr(e.value))
+
+    def yieldfrom(self, e: ast.YieldFrom) -> cst.Yield:
+        return cst.Yield(value=cst.From(item=self.expr(e.value)))
+
+    def starred(self, e: ast.Starred) -> cst.StarredElement:
+        raise NotConverted("starred")  # only inside the containers, calls and subscripts above
+
+
+def _dotted(name: str) -> Any:
+    parts = name.split(".")
+    out: Any = cst.Name(parts[0])
+    for p in parts[1:]:
+        out = cst.Attribute(value=out, attr=cst.Name(p))
+    return out
+
+
+_PREFIX = re.compile(r"[A-Za-z]{0,2}(?='|\")")
+
+
+# The rest of a literal after its opening quote, up to and with its closing one (a backslash
+# keeps the character after it, in raw strings too, as Python's tokenizer does).
+_REST = {
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*'", re.S),
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*"', re.S),
+}
+
+
+def _string_end(text: str, i: int) -> int:
+    """Where the string literal that starts at ``text[i]`` (its prefix) ends."""
+    m = _PREFIX.match(text, i)
+    if m is None or "f" in m.group().lower():
+        raise NotConverted("string")
+    j = m.end()
+    quote = text[j:j + 3] if text.startswith(text[j] * 3, j) else text[j]
+    rest = _REST[quote].match(text, j + len(quote))
+    if rest is None:
+        raise NotConverted("string")
+    return rest.end()
+
+
+def _string_parts(text: str) -> list[str]:
+    """The literals of a string constant (``'a' "b"`` is two), as written."""
+    parts = []
+    i, n = 0, len(text)
+    while True:
+        end = _string_end(text, i)
+        parts.append(text[i:end])
+        i = end
+        while i < n and text[i] in " \t\f\n\\#":  # what may stand between two literals
+            if text[i] == "#":
+                i = text.find("\n", i)
+                if i < 0:
+                    raise NotConverted("string")
+            else:
+                i += 1
+        if i >= n:
+            return parts
+
+
+def _closing(text: str) -> int:
+    """Where the bracket that opens ``text`` is closed (strings and comments skipped)."""
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif c == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif c in "'\"":
+            i = _string_end(text, i)
+            continue
+        elif c.isalpha() or c == "_":  # a name, or a string's prefix (`_string_end` refuses f-strings)
+            if _PREFIX.match(text, i):
+                i = _string_end(text, i)
+                continue
+            while i < n and (text[i].isalnum() or text[i] == "_"):
+                i += 1
+            continue
+        i += 1
+    raise NotConverted("brackets")
+
+
+# -- the two trees together -------------------------------------------------------------------
+
+# Values that say nothing of what code does: spaces, comments and punctuation (one tree may hold a
+# `Colon` where the other has `MaybeSentinel.DEFAULT`, as in `a[1:2]` and `a[1:2:]`).
+_FILLER: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace, cst.Comma, cst.Colon, cst.AssignEqual, cst.Semicolon,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+    cst.RightCurlyBrace, cst.Newline, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment,
+    cst.MaybeSentinel,
+)
+_UNREAD = frozenset({
+    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "lines_after_decorators",
+    "header", "footer", "encoding", "default_indent", "default_newline", "has_trailing_newline",
+    "indent", "trailing_whitespace", "whitespace_before_colon", "start", "end",
+})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(t: type) -> tuple[str, ...]:
+    names = _FIELDS.get(t)
+    if names is None:
+        import dataclasses
+
+        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t) if f.name not in _UNREAD)
+    return names
+
+
+def node_pairs(ours: CSTNode, theirs: CSTNode) -> Iterator[tuple[CSTNode, CSTNode]]:
+    """Each node of a converted tree with the node of LibCST's tree in its place; raises
+    :class:`ShapeMismatch` where the two differ in anything but spaces and punctuation."""
+    todo: list[tuple[Any, Any]] = [(ours, theirs)]
+    while todo:
+        a, b = todo.pop()
+        t = type(a)
+        if t is not type(b):
+            raise ShapeMismatch(f"{t.__name__} where LibCST has {type(b).__name__}")
+        yield a, b
+        for name in _fields(t):
+            x, y = getattr(a, name), getattr(b, name)
+            if isinstance(x, _FILLER) or isinstance(y, _FILLER):
+                if (x is None or isinstance(x, _FILLER)) and (y is None or isinstance(y, _FILLER)):
+                    continue
+                if type(x) is not type(y):
+                    raise ShapeMismatch(f"{t.__name__}.{name}: {type(x).__name__} where LibCST has {type(y).__name__}")
+                continue
+            if isinstance(x, CSTNode):
+                todo.append((x, y))
+            elif isinstance(x, (list, tuple)):
+                if not isinstance(y, (list, tuple)) or len(x) != len(y):
+                    raise ShapeMismatch(f"{t.__name__}.{name}: {len(x)} items where LibCST has another count")
+                for u, v in zip(x, y):
+                    if isinstance(u, CSTNode) and not isinstance(u, _FILLER):
+                        todo.append((u, v))
+                    elif type(u) is not type(v):
+                        raise ShapeMismatch(f"{t.__name__}.{name}: {type(u).__name__} where LibCST has {type(v).__name__}")
+            elif x != y:
+                raise ShapeMismatch(f"{t.__name__}.{name}: {x!r} where LibCST has {y!r}")

@@ -1,0 +1,182 @@
+"""Trees built from `ast` are LibCST's, as far as the analysis reads them; where they cannot be,
+the file is LibCST's to parse, and a check whose tree turns out of another shape is made again."""
+
+from __future__ import annotations
+
+import ast
+import sysconfig
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from aliaslint import checker
+from aliaslint.cst_from_ast import NotConverted, ShapeMismatch, convert_module, node_pairs
+from aliaslint.cst_parsing import parse_module, parsing
+
+from conftest import FIXTURES, run_cli
+
+ROOT = Path(__file__).parent.parent
+OURS = sorted(FIXTURES.rglob("*.py")) + sorted((ROOT / "aliaslint").rglob("*.py"))
+# 120 modules of the standard library, spread over it: code written by many hands, in every style
+_ALL = sorted(p for p in Path(sysconfig.get_paths()["stdlib"]).glob("**/*.py") if "-packages" not in str(p))
+STDLIB = _ALL[:: max(1, len(_ALL) // 120)]
+
+
+def same_shape(source: str | bytes) -> int:
+    """How many nodes the converted tree pairs with LibCST's (raises if the shapes differ)."""
+    return sum(1 for _ in node_pairs(convert_module(source), parse_module(source)))
+
+
+@pytest.mark.parametrize("path", OURS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_fixtures_and_aliaslint_convert_to_libcsts_shape(path: Path) -> None:
+    source = path.read_bytes()
+    if any(isinstance(n, ast.Match) for n in ast.walk(ast.parse(source))):
+        with pytest.raises(NotConverted):
+            convert_module(source)
+    else:
+        assert same_shape(source) > 0
+
+
+@pytest.mark.parametrize("path", STDLIB, ids=lambda p: p.name)
+def test_a_sample_of_the_standard_library_converts_to_libcsts_shape_or_not_at_all(path: Path) -> None:
+    source = path.read_bytes()
+    try:
+        parse_module(source)
+    except Exception:
+        return  # LibCST's parser refuses it: so does the check, and the conversion is never asked
+    try:
+        convert = convert_module(source)
+    except NotConverted:
+        return
+    assert sum(1 for _ in node_pairs(convert, parse_module(source))) > 0
+
+
+@pytest.mark.parametrize("source", [
+    "a = 1; b = 2\nc = 3;\n",
+    "if a: b = 1; c = 2\nelif d: pass\nelse:\n    if e: pass\n    elif f:\n        pass\n",
+    "if a:\n    pass\nelse:  # not an elif\n    if b:\n        pass\n",
+    "for x in y: pass\nelse: z = 1\nwhile a: break\nelse:\n    continue\n",
+    "x[(1), 2]\nx[(1, 2)]\nx[1, 2]\nx[(1), (2)]\nx[()]\nx[1,]\nx[a:b, ::c, d:]\nx[*a]\nx[\"(\", (1, 2)]\n",
+    "s = 'a' \"b\" r'c\\''\nb = b'd' rb\"e\"\nt = ('e'  # comment\n     'f'\n     '''g\n''')\n",
+    "u = f'{a!r:>{w}}' 'x' f\"{b}\"\nv = rb'\\\\' + Rb'\\x00'\n",
+    "f(a, *b, c=1, *d, **e)\ng(x for x in y)\nh(*a, k=2)\n",
+    "def f(a, /, b=1, *c, d, e=2, **g) -> int: pass\ndef h(*, k): pass\nlambda a, /, *, b=1: a\n",
+    "@d\n@e.f(1)\nclass A(B, *C, metaclass=M, **k):\n    x: int\n    y: int = 2\n",
+    "async def f():\n    async for a in b: await c\n    async with d as (e, f), g: yield\n    x = yield from h\n    return [i async for i in j]\n",
+    "from ... import a\nfrom .b.c import (d as e, f)\nfrom g import *\nimport h.i.j as k, l\n",
+    "try:\n    pass\nexcept (A, B) as e:\n    raise C from e\nexcept D:\n    pass\nelse:\n    pass\nfinally:\n    del a, b[0], c.d\n",
+    "global a, b\nassert x, 'm'\nx = a if b else c\ny = (z := 1)\nw = not a < b <= c is not d\n",
+    "x = -1 ** 2 + ~a @ b // c % d << e >> f | g ^ h & i\nx += 1; x @= y; x **= 2\n",
+    "a = b and c and (d or e or f)\nq = {**a, 'b': 1, 2: [*c]}\ns = {1, *d}\nt = *a, b\n",
+    "x = 1_000 + 0x1F + 1e-5 + 1.5j + 0o7 + 0b1 + .5\ny = ... ; z = None, True, False\n",
+    "r = [x for x in y if x if z for w in x]\ns = {k: v for k, v in d.items()}\n",
+    "class A: pass\n\n\n\n# a comment\n\n\ndef f(): return 1  # trailing\n",
+    "x = 'é' + \"ü\"; y = f(é=1)\n",
+])
+def test_code_of_every_kind_converts_to_libcsts_shape(source: str) -> None:
+    assert same_shape(source) > 0
+    assert same_shape(source.encode("utf-8")) > 0
+
+
+@pytest.mark.parametrize("source, why", [
+    ("match x:\n    case 1:\n        pass\n", "Match"),
+    ("x = 1; \\\ny = 2\n", "backslash"),
+    ("if a: \\\n    pass\n", "backslash"),
+    ("x = 1\r\ny = 2\r\n", "line ends"),
+    (b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", "encoding"),
+    (b"x = '\xff'\n", "encoding"),
+    ("\ufeffx = 1\n", "line ends"),
+    ("x = (\n", "ast"),
+    ("try:\n    pass\nexcept* E:\n    pass\n", "TryStar"),
+    ("x[(f'{a}'), 1]\n", "string"),
+])
+def test_what_it_cannot_tell_is_left_to_libcst(source: str | bytes, why: str) -> None:
+    with pytest.raises(NotConverted, match=why):
+        convert_module(source)
+
+
+def test_a_tree_of_another_shape_is_told_apart() -> None:
+    with pytest.raises(ShapeMismatch, match="Module.body: 1 items"):
+        list(node_pairs(convert_module("a = 1; b = 2\n"), parse_module("a = 1\nb = 2\n")))
+    with pytest.raises(ShapeMismatch, match="'1' where LibCST has '2'"):
+        list(node_pairs(convert_module("a = 1\n"), parse_module("a = 2\n")))
+    with pytest.raises(ShapeMismatch, match="Name where LibCST has Attribute"):
+        list(node_pairs(convert_module("f(a)\n"), parse_module("f(a.b)\n")))
+
+
+def test_a_default_left_out_while_parsing_is_shared_and_fresh_outside() -> None:
+    with parsing():
+        a, b = cst.Call(func=cst.Name("f")), cst.Call(func=cst.Name("g"))
+    assert a.whitespace_before_args is b.whitespace_before_args
+    c, d = cst.Call(func=cst.Name("f")), cst.Call(func=cst.Name("g"))
+    assert c.whitespace_before_args is not d.whitespace_before_args
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
+SPACED = """\
+import numpy as np
+
+
+def lin( x ):
+    return ( x )
+
+
+def grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + h
+        fp = f( x )
+        x[i] = old - h
+        fm = f(  # the same array
+            x )
+        x[i] = old
+        g[i] = (fp - fm) / (2 * h)
+    return g
+
+
+print(grad(lin, np.ones(3)))
+"""
+
+
+def libcst_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(source: object) -> cst.Module:
+        raise NotConverted("refused")
+
+    monkeypatch.setattr(checker, "convert_module", refuse)
+
+
+@pytest.mark.parametrize("args", [["--no-cache"], ["--no-cache", "--output-format", "json"], ["--no-cache", "--diff"]])
+def test_positions_texts_and_fixes_are_those_of_libcsts_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+) -> None:
+    (tmp_path / "spaced.py").write_text(SPACED, encoding="utf-8")
+    converted = run_cli([*args, "spaced.py"], cwd=tmp_path).output
+    assert run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output.splitlines()[1:3] == [
+        "spaced.py:13:9: ALI001 [*] result of `f( x )` aliases `x`, which is modified in place at line 14 before"
+        " this value is read at line 18; `f` is `lin` (passed at line 22), which returns its argument",
+        "spaced.py:15:9: ALI001 [*] result of `f( # the same array x )` aliases `x`, which is modified in place"
+        " at line 17 before this value is read at line 18; `f` is `lin` (passed at line 22), which returns its argument",
+    ]
+    libcst_only(monkeypatch)
+    assert run_cli([*args, "spaced.py"], cwd=tmp_path).output == converted
+
+
+def test_a_check_whose_tree_is_of_another_shape_is_made_again_with_libcsts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "spaced.py").write_text(SPACED, encoding="utf-8")
+    expected = run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output
+    real = checker.convert_module
+    made: list[str] = []
+
+    def one_line_more(source: str | bytes) -> cst.Module:  # what a converter's bug could make
+        made.append("x")
+        text = source.decode() if isinstance(source, bytes) else source
+        return real(text.replace("old = x[i]\n", "old = x[i]; pass\n"))
+
+    monkeypatch.setattr(checker, "convert_module", one_line_more)
+    assert run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output == expected
+    assert made == ["x"]
