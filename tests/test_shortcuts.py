@@ -241,3 +241,20 @@ def test_a_split_check_whose_core_file_does_not_parse_whole_is_checked_again_in_
     assert lint_sources(small, jobs=2) == one_step
     numdiff = next(k for k, f in enumerate(small) if f.path.endswith("numdiff.py"))
     assert [d.message for d in one_step[numdiff]] == ["cannot parse file: refused"]
+
+
+def test_a_big_checks_garbage_is_collected_before_the_next_big_check_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not after the check that made it (its result would wait), nor before a small check."""
+    checked: list[int] = []
+    collected: list[int] = []
+    monkeypatch.setattr(checker, "check_group", lambda *work: checked.append(len(work[0])))
+    monkeypatch.setattr(engine.gc, "collect", lambda *args: collected.append(len(checked)))
+    monkeypatch.setattr(engine, "_GARBAGE", [False])
+    big = ([None] * engine._COLLECT_AFTER_FILES, None, [], [], None)
+    small = ([None] * 3, None, [], [], None)
+    for work in (small, big, small, small):
+        engine._check(work)  # type: ignore[arg-type]
+    assert collected == []
+    engine._check(big)  # type: ignore[arg-type]
+    engine._check(big)  # type: ignore[arg-type]
+    assert collected == [4, 5] and len(checked) == 6
