@@ -54,10 +54,10 @@ def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None) -> cs
         return file_error(f.shown, "cannot parse file: nesting too deep")
 
 
-def _parse_skeleton(f: SourceFile, trees: Cache | None) -> tuple[Skeleton, str] | None:
+def _parse_skeleton(f: SourceFile, trees: Cache | None, convert: bool = False) -> tuple[Skeleton, str] | None:
     """A file a check reads only part of, parsed without its functions' bodies (see
-    :mod:`.skeletons`), or as ``trees`` kept it (see :mod:`.kept_trees`), with its content
-    digest: ``None`` when it is to be parsed whole."""
+    :mod:`.skeletons`; built from ``ast`` with ``convert``), or as ``trees`` kept it (see
+    :mod:`.kept_trees`), with its content digest: ``None`` when it is to be parsed whole."""
     if f.too_deep:
         return None
     try:
@@ -65,9 +65,9 @@ def _parse_skeleton(f: SourceFile, trees: Cache | None) -> tuple[Skeleton, str] 
         if text.startswith("\ufeff"):
             return None
         digest = f.digest if f.digest is not None else content_digest(text)
-        skeleton = kept_trees.load(trees, text, digest) if trees is not None else None
+        skeleton = kept_trees.load(trees, text, digest, convert) if trees is not None else None
         if skeleton is None:
-            skeleton = parse_skeleton(text, f.functions)
+            skeleton = parse_skeleton(text, f.functions, convert)
         return None if skeleton is None else (skeleton, digest)
     except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
         return None  # parsed whole, with the error that gives
@@ -113,8 +113,8 @@ def check_group(
     """
     try:
         return _check_group(files, report, asked, known, trees, {} if convert else None)
-    except ShapeMismatch:
-        return _check_group(files, report, asked, known, trees, None)
+    except ShapeMismatch:  # without the cache's trees too: they may be built from `ast`
+        return _check_group(files, report, asked, known, None, None)
 
 
 def _check_group(
@@ -191,7 +191,7 @@ def _lint_component(
 
     def parse(m: SourceModule) -> cst.Module | Skeleton | None:
         i = file_of[id(m)]
-        found = _parse_skeleton(files[i], trees) if i in known else None
+        found = _parse_skeleton(files[i], trees, converted is not None) if i in known else None
         if found is not None:
             skeleton, digests[id(skeleton.module)] = found
             skeletons[id(skeleton.module)] = skeleton

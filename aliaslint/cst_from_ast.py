@@ -31,8 +31,9 @@ from typing import Any, Callable, Iterator
 
 import libcst as cst
 from libcst._nodes.base import CSTNode
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from .cst_parsing import parsing
+from .cst_parsing import parse_module, parsing
 
 
 class NotConverted(Exception):
@@ -572,7 +573,7 @@ def _closing(text: str) -> int:
 
 # Values that say nothing of what code does: spaces, comments and punctuation (one tree may hold a
 # `Colon` where the other has `MaybeSentinel.DEFAULT`, as in `a[1:2]` and `a[1:2:]`).
-_FILLER: tuple[type, ...] = (
+FILLER: tuple[type, ...] = (
     cst.BaseParenthesizableWhitespace, cst.Comma, cst.Colon, cst.AssignEqual, cst.Semicolon,
     cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
     cst.RightCurlyBrace, cst.Newline, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment,
@@ -607,8 +608,8 @@ def node_pairs(ours: CSTNode, theirs: CSTNode) -> Iterator[tuple[CSTNode, CSTNod
         yield a, b
         for name in _fields(t):
             x, y = getattr(a, name), getattr(b, name)
-            if isinstance(x, _FILLER) or isinstance(y, _FILLER):
-                if (x is None or isinstance(x, _FILLER)) and (y is None or isinstance(y, _FILLER)):
+            if isinstance(x, FILLER) or isinstance(y, FILLER):
+                if (x is None or isinstance(x, FILLER)) and (y is None or isinstance(y, FILLER)):
                     continue
                 if type(x) is not type(y):
                     raise ShapeMismatch(f"{t.__name__}.{name}: {type(x).__name__} where LibCST has {type(y).__name__}")
@@ -619,9 +620,25 @@ def node_pairs(ours: CSTNode, theirs: CSTNode) -> Iterator[tuple[CSTNode, CSTNod
                 if not isinstance(y, (list, tuple)) or len(x) != len(y):
                     raise ShapeMismatch(f"{t.__name__}.{name}: {len(x)} items where LibCST has another count")
                 for u, v in zip(x, y):
-                    if isinstance(u, CSTNode) and not isinstance(u, _FILLER):
+                    if isinstance(u, CSTNode) and not isinstance(u, FILLER):
                         todo.append((u, v))
                     elif type(u) is not type(v):
                         raise ShapeMismatch(f"{t.__name__}.{name}: {type(u).__name__} where LibCST has {type(v).__name__}")
             elif x != y:
                 raise ShapeMismatch(f"{t.__name__}.{name}: {x!r} where LibCST has {y!r}")
+
+
+def positions_as_parsed(tree: cst.Module, converted_from: str | bytes | None,
+                        ) -> tuple[dict[CSTNode, CodeRange], dict[CSTNode, CSTNode]]:
+    """The positions of a tree's nodes, and for a tree built from the text ``converted_from``
+    (None for LibCST's own tree) each node's node in LibCST's parse of that text, whose positions
+    its nodes take. Raises :class:`ShapeMismatch` where the two differ, or LibCST refuses the text."""
+    if converted_from is None:
+        return dict(MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)), {}
+    try:
+        parsed = parse_module(converted_from)
+    except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
+        raise ShapeMismatch(f"LibCST does not parse it: {type(e).__name__}") from None
+    pairs = dict(node_pairs(tree, parsed))
+    theirs = MetadataWrapper(parsed, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {ours: theirs[node] for ours, node in pairs.items() if node in theirs}, pairs

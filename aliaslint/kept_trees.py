@@ -77,18 +77,20 @@ def _prune(cache: Cache) -> None:
             path.unlink(missing_ok=True)
 
 
-def load(cache: Cache, text: str, digest: str) -> Skeleton | None:
+def load(cache: Cache, text: str, digest: str, convert: bool = False) -> Skeleton | None:
     """The file's skeleton as the cache keeps it (``None`` when it does not, or the entry is not
-    one this code wrote), its kept bodies ready to unpickle."""
+    one this code wrote), its kept bodies ready to unpickle; the bodies it does not keep are built
+    from ``ast`` with ``convert`` (see :func:`.skeletons.parse_skeleton`)."""
     entry = cache.get(folder(), digest)
     if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], bytes)
             and isinstance(entry[1], dict)):
         return None
     found = unpickle(entry[0], tuple)
-    if found is None or len(found) != 2 or not isinstance(found[0], cst.Module) or not isinstance(found[1], dict):
+    if found is None or len(found) != 3 or not isinstance(found[0], cst.Module) or not isinstance(found[1], dict):
         return None
-    module, stubs = found
-    return Skeleton(module, file_lines(text), stubs, kept=entry[1], blob=entry[0])
+    module, stubs, converted = found
+    return Skeleton(module, file_lines(text), stubs, kept=entry[1], blob=entry[0], converted=converted is True,
+                    convert=convert)
 
 
 def keep(cache: Cache, skeleton: Skeleton, digest: str) -> None:
@@ -97,10 +99,10 @@ def keep(cache: Cache, skeleton: Skeleton, digest: str) -> None:
     if skeleton.blob is not None and not skeleton.fresh:
         return
     try:
-        blob = skeleton.blob if skeleton.blob is not None else pickled((skeleton.module, skeleton.spans))
+        blob = skeleton.blob if skeleton.blob is not None else pickled((skeleton.module, skeleton.spans, skeleton.converted))
         bodies = dict(skeleton.kept)
         for first, fragment in skeleton.fresh.items():
-            bodies[first] = pickled(fragment)
+            bodies[first] = pickled((fragment, first in skeleton.converted_bodies))
     except Exception:  # nested too deep for pickle, or no memory left for it: parsed each time
         return
     _prune(cache)
@@ -135,7 +137,7 @@ def _parse_and_keep(cache: Cache, raw: bytes, digest: str, functions: tuple[Func
     text = raw.decode("utf-8")
     if text.startswith("\ufeff"):
         return  # parsed whole, as the checker does
-    skeleton = parse_skeleton(text, functions)
+    skeleton = parse_skeleton(text, functions, convert=True)
     if skeleton is None:
         return
     for stub in list(skeleton.stubs):

@@ -11,6 +11,10 @@ A body is parsed on its own when the analysis first visits its function
 (:func:`.analysis.scopes.add_body`), from the same lines of the file, so its nodes' positions are
 those of the whole file's parse shifted by a line count (:meth:`Skeleton.body_positions`).
 
+A check builds skeletons and bodies from ``ast`` where it can (``convert``, see
+:mod:`.cst_from_ast`): their positions and texts then come from LibCST's parse of the same text
+(:meth:`Skeleton.as_parsed`), asked only for a file that reports something.
+
 Nothing outside a function's own analysis reads its body (its summary, bindings and facts come
 from visiting it), except the classes a body defines (looked up by name in the file for a class's
 bases) and a ``nonlocal`` statement (which marks names of every enclosing scope): a function
@@ -25,12 +29,13 @@ import re
 import zlib
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Sequence, TypeVar
+from typing import Iterable, Sequence, TypeVar
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange
 
 from .analysis.imports import FunctionSpan, function_spans
+from .cst_from_ast import NotConverted, convert_module, positions_as_parsed
 from .cst_parsing import parse_module
 
 T = TypeVar("T")
@@ -79,6 +84,11 @@ class Skeleton:
     # unpickled, by first line: what is new to keep
     spans: dict[cst.FunctionDef, _Span] = field(init=False)
     fresh: dict[int, cst.Module] = field(default_factory=dict)
+    # whether the skeleton was built from `ast` (see :mod:`.cst_from_ast`), and whether its
+    # bodies are to be; the first lines of the bodies that were
+    converted: bool = False
+    convert: bool = False
+    converted_bodies: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.spans = dict(self.stubs)
@@ -90,41 +100,69 @@ class Skeleton:
         span = self.stubs.pop(stub)
         before = span.first - 2 if span.indented else span.first - 1
         kept = self.kept.get(span.first)
-        fragment = unpickle(kept, cst.Module) if kept is not None else None
+        entry = unpickle(kept, tuple) if kept is not None else None
+        fragment = entry[0] if entry is not None and len(entry) == 2 and isinstance(entry[0], cst.Module) else None
         found = None if fragment is None else _function(fragment, span, stub)
+        if found is not None and entry is not None and entry[1]:
+            self.converted_bodies.add(span.first)
         if found is None:
-            text = "".join(self.lines[span.first - 1:span.last])
             try:
-                fragment = parse_module("if 1:\n" + text if span.indented else text)
+                fragment, converted = tree_of(self._body_text(span), self.convert)
             except Exception as e:  # LibCST's parser refuses what CPython's accepted
                 raise BodyNotParsed(stub.name.value) from e
             found = _function(fragment, span, stub)
             if found is None:
                 raise BodyNotParsed(stub.name.value)
             self.fresh[span.first] = fragment
+            if converted:
+                self.converted_bodies.add(span.first)
         assert fragment is not None
         whole = stub.with_changes(body=found.body)
         self.bodies.append((stub, whole, found, fragment, before))
         return whole
 
-    def body_positions(self, own: dict[cst.CSTNode, CodeRange]) -> dict[cst.CSTNode, CodeRange]:
+    def _body_text(self, span: _Span) -> str:
+        text = "".join(self.lines[span.first - 1:span.last])
+        return "if 1:\n" + text if span.indented else text
+
+    def text(self) -> str:
+        """The skeleton's text: the file's, each body left out replaced as :func:`parse_skeleton` does."""
+        return _stubbed(self.lines, self.spans.values())
+
+    def as_parsed(self) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
+        """The positions of the skeleton's nodes and its bodies', as in the whole file, and for
+        each node built from ``ast`` the node of LibCST's parse in its place."""
+        own, node_of = positions_as_parsed(self.module, self.text() if self.converted else None)
+        node_of = dict(node_of)
+        return {**own, **self.body_positions(own, node_of)}, node_of
+
+    def body_positions(self, own: dict[cst.CSTNode, CodeRange],
+                       node_of: dict[cst.CSTNode, cst.CSTNode] | None = None) -> dict[cst.CSTNode, CodeRange]:
         """The positions of the nodes of the bodies parsed since, as in the whole file; ``own`` are
         the skeleton's. A function with its body starts where its stub does and ends where its
-        last statement does."""
+        last statement does. A body built from ``ast`` takes the positions of LibCST's parse of
+        its text, and its nodes' LibCST nodes go into ``node_of`` (see
+        :func:`.cst_from_ast.positions_as_parsed`)."""
         out: dict[cst.CSTNode, CodeRange] = {}
         for stub, whole, found, fragment, before in self.bodies:
-            for node, r in MetadataWrapper(fragment, unsafe_skip_copy=True).resolve(PositionProvider).items():
+            span = self.spans[stub]
+            text = self._body_text(span) if span.first in self.converted_bodies else None
+            positions, pairs = positions_as_parsed(fragment, text)
+            if node_of is not None:
+                node_of.update(pairs)
+            for node, r in positions.items():
                 out[node] = CodeRange(CodePosition(r.start.line + before, r.start.column),
                                       CodePosition(r.end.line + before, r.end.column))
             out[whole] = CodeRange(own[stub].start, out[found].end)
         return out
 
 
-def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -> Skeleton | None:
+def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None, convert: bool = False) -> Skeleton | None:
     """The file parsed with the bodies of its module-level functions and methods left out; ``None``
     when nothing would be left out or its lines cannot be told apart (the file is then parsed
     whole). ``functions`` are where they stand (the engine's ``ast`` pass found them, see
-    :func:`.analysis.imports.function_spans`); without, they are found here."""
+    :func:`.analysis.imports.function_spans`); without, they are found here. With ``convert``,
+    the skeleton and its bodies are built from ``ast`` where they can be (:mod:`.cst_from_ast`)."""
     if functions is None:
         try:
             functions = function_spans(ast.parse(text))
@@ -137,10 +175,29 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -
     spans: list[_Span | None] = [_span(f, lines, flagged) for f in functions]
     if not any(spans):
         return None
+    module, converted = tree_of(_stubbed(lines, [span for span in spans if span is not None]), convert)
+    defs = _defs(module)
+    if [d.name.value for d in defs] != [f[0] for f in functions]:
+        return None
+    return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None},
+                    converted=converted, convert=convert)
+
+
+def tree_of(text: str, convert: bool) -> tuple[cst.Module, bool]:
+    """The text's tree, and whether it was built from ``ast`` (with ``convert``, where it can be)."""
+    if convert:
+        try:
+            return convert_module(text), True
+        except NotConverted:
+            pass
+    return parse_module(text), False
+
+
+def _stubbed(lines: list[str], spans: Iterable[_Span]) -> str:
+    """The file's text with each body of ``spans`` left out: one string over its lines, so that
+    every other node keeps its line and column."""
     stubbed = list(lines)
     for span in spans:
-        if span is None:
-            continue
         line = lines[span.body - 1]
         indent = line[:len(line) - len(line.lstrip(" \t\f"))]
         if span.body == span.last:
@@ -151,11 +208,7 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None) -
         for i in range(span.body, span.last - 1):
             stubbed[i] = _ending(lines[i])
         stubbed[span.last - 1] = '"""' + _ending(lines[span.last - 1])
-    module = parse_module("".join(stubbed))
-    defs = _defs(module)
-    if [d.name.value for d in defs] != [f[0] for f in functions]:
-        return None
-    return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None})
+    return "".join(stubbed)
 
 
 def _function(fragment: cst.Module, span: _Span, stub: cst.FunctionDef) -> cst.FunctionDef | None:

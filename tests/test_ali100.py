@@ -73,8 +73,8 @@ def test_a_file_without_such_a_store_never_computes_positions(tmp_path, monkeypa
     (tmp_path / "numdiff.py").write_text(helper)
     (tmp_path / "user.py").write_text("from numdiff import num_grad\n\nAXIS = 0\n\n\ndef slope(f, x):\n    return num_grad(f, x)[AXIS]\n")
     located: list[int] = []
-    real = context._positions_of
-    monkeypatch.setattr(context, "_positions_of", lambda module: located.append(len(module.body)) or real(module))
+    real = context.positions_as_parsed
+    monkeypatch.setattr(context, "positions_as_parsed", lambda module, text: located.append(len(module.body)) or real(module, text))
     r = run_cli(["-q", "--no-cache", "--extend-select", "ALI100", "numdiff.py", "user.py"], cwd=tmp_path)
     assert [line.split(" ALI100 ")[0] for line in r.output.splitlines()] == ["numdiff.py:9:9:", "numdiff.py:11:9:"]
     assert located == [2]  # numdiff.py alone (two statements; user.py has three)

@@ -319,9 +319,9 @@ def test_a_file_a_check_parses_as_a_skeleton_comes_with_where_its_functions_stan
     spans: list[tuple[str, bool]] = []
     original = checker.parse_skeleton
 
-    def recording(text: str, functions: object = None) -> object:
+    def recording(text: str, functions: object = None, convert: bool = False) -> object:
         spans.append((text.splitlines()[0], functions is not None))
-        return original(text, functions)  # type: ignore[arg-type]
+        return original(text, functions, convert)  # type: ignore[arg-type]
 
     monkeypatch.setattr(checker, "parse_skeleton", recording)
     (tmp_path / "main.py").write_text(caller + "\n")  # checked with its cone: the helper a skeleton

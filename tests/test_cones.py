@@ -297,8 +297,8 @@ def record_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
     real_parse, real_skeleton = checker._parse, checker._parse_skeleton
 
-    def skeleton(f: SourceFile, trees: Cache | None) -> tuple[Skeleton, str] | None:
-        found = real_skeleton(f, trees)
+    def skeleton(f: SourceFile, trees: Cache | None, *rest: bool) -> tuple[Skeleton, str] | None:
+        found = real_skeleton(f, trees, *rest)
         if found is not None:
             parsed.append(Path(f.path).name)
         return found

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from aliaslint import checker, kept_trees, skeletons
 from aliaslint.cache import Cache, content_digest
+from aliaslint.cst_from_ast import FILLER
 from aliaslint.skeletons import Skeleton, parse_skeleton
 from aliaslint.sources import SourceFile
 
@@ -26,29 +26,30 @@ TEXT = (PACKAGE / "analysis" / "flow.py").read_text(encoding="utf-8")
 
 
 def shifted(skeleton: Skeleton) -> dict[object, tuple[int, int, int, int]]:
-    own = MetadataWrapper(skeleton.module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return {n: as_tuple(r) for n, r in {**own, **skeleton.body_positions(own)}.items()}
+    return {n: as_tuple(r) for n, r in skeleton.as_parsed()[0].items()}
 
 
 def every_body(skeleton: Skeleton) -> list[tuple[str, list[tuple[int, int, int, int]]]]:
-    """Each function's name and the positions of every node of its body the analysis can reach,
-    all its bodies parsed or unpickled now, in the order of the file."""
+    """Each function's name and the positions of every node of its body the analysis can reach
+    (but spaces and punctuation, shared in a tree built from `ast`), all its bodies parsed or
+    unpickled now, in the order of the file."""
     made = [skeleton.parse_body(stub) for stub in list(skeleton.stubs)]
     where = shifted(skeleton)
-    return [(f.name.value, [where[n] for n in nodes(f.body)]) for f in made]
+    return [(f.name.value, [where[n] for n in nodes(f.body) if not isinstance(n, FILLER)]) for f in made]
 
 
-def test_a_kept_skeleton_and_its_bodies_are_the_trees_parsing_gives(tmp_path: Path) -> None:
+@pytest.mark.parametrize("convert", [False, True], ids=["libcst", "from ast"])
+def test_a_kept_skeleton_and_its_bodies_are_the_trees_parsing_gives(tmp_path: Path, convert: bool) -> None:
     cache, digest = Cache(str(tmp_path / "cache")), content_digest(TEXT)
-    first = parse_skeleton(TEXT)
+    first = parse_skeleton(TEXT, convert=convert)
     assert first is not None and len(first.stubs) > 40
     stubs = list(first.stubs)
     for stub in stubs[::2]:
         first.parse_body(stub)
     kept_trees.keep(cache, first, digest)
 
-    loaded = kept_trees.load(cache, TEXT, digest)
-    assert loaded is not None and loaded.module.deep_equals(first.module)
+    loaded = kept_trees.load(cache, TEXT, digest, convert)
+    assert loaded is not None and loaded.module.deep_equals(first.module) and loaded.converted == convert
     assert [(s.name.value, span) for s, span in loaded.stubs.items()] == [
         (s.name.value, span) for s, span in first.spans.items()]
     assert sorted(loaded.kept) == sorted(first.spans[s].first for s in stubs[::2])
@@ -57,6 +58,7 @@ def test_a_kept_skeleton_and_its_bodies_are_the_trees_parsing_gives(tmp_path: Pa
     assert every_body(loaded) == every_body(fresh)
     # the bodies kept were unpickled; the others parsed, and new to keep
     assert sorted(loaded.fresh) == sorted(first.spans[s].first for s in stubs[1::2])
+    assert loaded.converted_bodies == (set(loaded.spans[s].first for s in loaded.spans) if convert else set())
 
 
 def test_an_entry_is_written_only_when_the_check_parsed_something_it_did_not_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

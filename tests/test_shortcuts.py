@@ -98,8 +98,8 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
         bodies[0] += 1
         return real_body(self, stub)
 
-    def parse_skeleton(text: str, functions: tuple[FunctionSpan, ...] | None) -> Skeleton | None:
-        found = real_skeleton(text, functions)
+    def parse_skeleton(text: str, functions: tuple[FunctionSpan, ...] | None, convert: bool = False) -> Skeleton | None:
+        found = real_skeleton(text, functions, convert)
         bodies[1] += len(found.stubs) if found is not None else 0
         return found
 

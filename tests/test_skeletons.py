@@ -14,6 +14,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 import aliaslint
 from aliaslint import checker, skeletons
 from aliaslint.analysis.walk import children
+from aliaslint.cst_from_ast import FILLER
 from aliaslint.skeletons import BodyNotParsed, parse_skeleton
 
 from conftest import FIXTURES, record_checks, run_cli
@@ -145,42 +146,53 @@ def functions(module: cst.Module) -> list[cst.FunctionDef]:
     return out
 
 
-def bodies_keep_their_places(sources: list[Path]) -> int:
+def bodies_keep_their_places(sources: list[Path], convert: bool = False) -> int:
     """Every body of these files parsed on its own has the positions of the whole file's parse,
-    for every node the analysis can reach; how many bodies."""
+    for every node the analysis can reach, and each expression its text (through its LibCST node,
+    see `Skeleton.as_parsed`); how many bodies. With ``convert``, the skeleton and bodies are
+    built from ``ast``."""
     checked = 0
     for path in sources:
         text = path.read_text(encoding="utf-8")
-        skeleton = parse_skeleton(text)
+        skeleton = parse_skeleton(text, convert=convert)
         if skeleton is None:
             continue
+        assert skeleton.converted == convert or "match" in text, path
         made = {id(stub): skeleton.parse_body(stub) for stub in list(skeleton.stubs)}
-        shifted = skeleton.body_positions(MetadataWrapper(skeleton.module, unsafe_skip_copy=True).resolve(PositionProvider))
+        shifted, node_of = skeleton.as_parsed()
         whole = cst.parse_module(text)
         expected = positions(whole)
         for original, stub in zip(functions(whole), functions(skeleton.module), strict=True):
             if id(stub) in made:
                 body = made[id(stub)].body
-                assert [as_tuple(shifted[n]) for n in nodes(body)] == [expected[n] for n in nodes(original.body)], path
+                # (spaces and punctuation, which nothing asks the place of, are shared in a converted tree)
+                ours, theirs = ([n for n in nodes(b) if not isinstance(n, FILLER)] for b in (body, original.body))
+                assert [as_tuple(shifted[n]) for n in ours] == [expected[n] for n in theirs], path
+                assert [whole.code_for_node(node_of.get(n, n)) for n in ours if isinstance(n, cst.BaseExpression)] \
+                    == [whole.code_for_node(n) for n in theirs if isinstance(n, cst.BaseExpression)], path
                 checked += 1
+        assert bool(skeleton.converted_bodies) == (convert and bool(made)), path
     return checked
 
 
 PACKAGE = Path(aliaslint.__file__).parent
 
 
-def test_every_body_of_two_large_modules_parsed_on_its_own_has_the_whole_files_positions() -> None:
+@pytest.mark.parametrize("convert", [False, True], ids=["libcst", "from ast"])
+def test_every_body_of_two_large_modules_parsed_on_its_own_has_the_whole_files_positions(convert: bool) -> None:
     """The same over real code: decorators, signatures over several lines, comments and blank
     lines at a body's end, nested functions and lambdas. `pytest -m slow` runs it over all of
     aliaslint and its fixtures, `benchmarks/skeletons.py` over the 52,254 bodies of the numpy,
     scipy and scikit-learn corpus."""
-    assert bodies_keep_their_places([PACKAGE / "analysis" / "flow.py", PACKAGE / "confirm" / "sandbox.py"]) > 100
+    two = [PACKAGE / "analysis" / "flow.py", PACKAGE / "confirm" / "sandbox.py"]
+    assert bodies_keep_their_places(two, convert) > 100
 
 
 @pytest.mark.slow
-def test_every_body_of_aliaslint_and_its_fixtures_parsed_on_its_own_has_the_whole_files_positions() -> None:
+@pytest.mark.parametrize("convert", [False, True], ids=["libcst", "from ast"])
+def test_every_body_of_aliaslint_and_its_fixtures_parsed_on_its_own_has_the_whole_files_positions(convert: bool) -> None:
     sources = sorted(PACKAGE.rglob("*.py")) + sorted(FIXTURES.rglob("*.py"))
-    assert bodies_keep_their_places(sources) > 900
+    assert bodies_keep_their_places(sources, convert) > 900
 
 
 def test_a_file_with_nothing_to_leave_out_or_that_python_cannot_parse_is_parsed_whole() -> None:

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from ..analysis.flow import Evidence, FlowFinding
-from ..cst_from_ast import ShapeMismatch, node_pairs
-from ..cst_parsing import parse_module
+from ..cst_from_ast import positions_as_parsed
 from ..analysis.snapshots import Candidate, classify
 from ..analysis.summaries import ModuleResult
 from ..diagnostics import Location, Related
@@ -171,54 +170,39 @@ class Positions:
     every file's context of a component shares one, so reporting in many files that refer to
     each other costs each module's positions once, not once per file.
 
-    A module built from ``ast`` (see :mod:`..cst_from_ast`, its text in ``converted``) has no
-    spaces nor parentheses to take positions or text from: LibCST parses its text then, and each
-    of its nodes stands for the node of LibCST's tree in its place (a tree of another shape raises
-    :class:`..cst_from_ast.ShapeMismatch`, and the check is made again with LibCST's trees)."""
+    A module built from ``ast`` (see :mod:`..cst_from_ast`, its text in ``converted``), or a
+    skeleton or body built so, has no spaces nor parentheses to take positions or text from:
+    LibCST parses its text then, and each of its nodes stands for the node of LibCST's tree in
+    its place (a tree of another shape raises :class:`..cst_from_ast.ShapeMismatch`, and the
+    check is made again with LibCST's trees)."""
 
     def __init__(self, skeletons: "Mapping[int, Skeleton] | None" = None,
                  converted: "Mapping[int, str | bytes] | None" = None) -> None:
-        self._by_module: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
+        # by module id: the module, its nodes' positions, and LibCST's node for each converted one
+        self._by_module: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]] = {}
         self._skeletons = skeletons or {}  # files parsed without their functions' bodies, by module id
         self._converted = converted or {}  # the texts of modules built from `ast`, by module id
-        self._parsed: dict[int, tuple[cst.Module, dict[cst.CSTNode, cst.CSTNode]]] = {}
 
-    def of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+    def _of(self, module: cst.Module) -> tuple[cst.Module, dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
         found = self._by_module.get(id(module))
         if found is None:
-            if id(module) in self._converted:
-                parsed, node_of = self._as_parsed(module)
-                theirs = _positions_of(parsed)
-                positions = {ours: theirs[node] for ours, node in node_of.items() if node in theirs}
-            else:
-                positions = _positions_of(module)
             skeleton = self._skeletons.get(id(module))
             if skeleton is not None:
-                positions.update(skeleton.body_positions(positions))
-            found = self._by_module[id(module)] = (module, positions)
-        return found[1]
+                positions, node_of = skeleton.as_parsed()
+            else:
+                positions, node_of = positions_as_parsed(module, self._converted.get(id(module)))
+            found = self._by_module[id(module)] = (module, positions, node_of)
+        return found
 
-    def code(self, module: cst.Module, node: cst.CSTNode) -> str:
-        """The node's text, as written."""
-        if id(module) in self._converted:
-            parsed, node_of = self._as_parsed(module)
-            return parsed.code_for_node(node_of[node])
-        return module.code_for_node(node)
+    def of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+        return self._of(module)[1]
 
     def as_parsed(self, module: cst.Module, node: cst.CSTNode) -> cst.CSTNode:
         """The node of LibCST's own tree that ``node`` stands for (itself, unless converted)."""
-        return self._as_parsed(module)[1][node] if id(module) in self._converted else node
+        if id(module) not in self._converted and id(module) not in self._skeletons:
+            return node
+        return self._of(module)[2].get(node, node)
 
-    def _as_parsed(self, module: cst.Module) -> tuple[cst.Module, dict[cst.CSTNode, cst.CSTNode]]:
-        found = self._parsed.get(id(module))
-        if found is None:
-            try:
-                parsed = parse_module(self._converted[id(module)])
-            except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
-                raise ShapeMismatch(f"LibCST does not parse it: {type(e).__name__}") from None
-            found = self._parsed[id(module)] = (parsed, dict(node_pairs(module, parsed)))
-        return found
-
-
-def _positions_of(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
-    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    def code(self, module: cst.Module, node: cst.CSTNode) -> str:
+        """The node's text, as written."""
+        return module.code_for_node(self.as_parsed(module, node))
