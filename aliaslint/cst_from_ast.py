@@ -26,6 +26,8 @@ corpus.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import re
 from typing import Any, Callable, Iterator
 
@@ -590,10 +592,24 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def _fields(t: type) -> tuple[str, ...]:
     names = _FIELDS.get(t)
     if names is None:
-        import dataclasses
-
         names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t) if f.name not in _UNREAD)
     return names
+
+
+_FILL, _NODE, _ITEMS, _VALUE = range(4)
+
+
+@functools.cache
+def _kind(t: type) -> int:
+    """What a field's value of this type is to :func:`node_pairs` (decided once per type: the
+    node classes are abstract base classes, and `isinstance` against them is slow)."""
+    if t is type(None) or issubclass(t, FILLER):
+        return _FILL
+    if issubclass(t, CSTNode):
+        return _NODE
+    if issubclass(t, (list, tuple)):
+        return _ITEMS
+    return _VALUE
 
 
 def node_pairs(ours: CSTNode, theirs: CSTNode) -> Iterator[tuple[CSTNode, CSTNode]]:
@@ -608,23 +624,20 @@ def node_pairs(ours: CSTNode, theirs: CSTNode) -> Iterator[tuple[CSTNode, CSTNod
         yield a, b
         for name in _fields(t):
             x, y = getattr(a, name), getattr(b, name)
-            if isinstance(x, FILLER) or isinstance(y, FILLER):
-                if (x is None or isinstance(x, FILLER)) and (y is None or isinstance(y, FILLER)):
-                    continue
-                if type(x) is not type(y):
-                    raise ShapeMismatch(f"{t.__name__}.{name}: {type(x).__name__} where LibCST has {type(y).__name__}")
-                continue
-            if isinstance(x, CSTNode):
+            kx, ky = _kind(type(x)), _kind(type(y))
+            if kx != ky:
+                raise ShapeMismatch(f"{t.__name__}.{name}: {type(x).__name__} where LibCST has {type(y).__name__}")
+            if kx == _NODE:
                 todo.append((x, y))
-            elif isinstance(x, (list, tuple)):
-                if not isinstance(y, (list, tuple)) or len(x) != len(y):
-                    raise ShapeMismatch(f"{t.__name__}.{name}: {len(x)} items where LibCST has another count")
+            elif kx == _ITEMS:
+                if len(x) != len(y):
+                    raise ShapeMismatch(f"{t.__name__}.{name}: {len(x)} items where LibCST has {len(y)}")
                 for u, v in zip(x, y):
-                    if isinstance(u, CSTNode) and not isinstance(u, FILLER):
-                        todo.append((u, v))
-                    elif type(u) is not type(v):
+                    if type(u) is not type(v):
                         raise ShapeMismatch(f"{t.__name__}.{name}: {type(u).__name__} where LibCST has {type(v).__name__}")
-            elif x != y:
+                    if _kind(type(u)) == _NODE:
+                        todo.append((u, v))
+            elif kx == _VALUE and x != y:
                 raise ShapeMismatch(f"{t.__name__}.{name}: {x!r} where LibCST has {y!r}")
 
 
