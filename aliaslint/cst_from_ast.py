@@ -113,28 +113,6 @@ class _Converter:
             starts.append(i + 1)
             i = find(b"\n", i + 1)
         self.starts = starts
-        self.expr_of: dict[type, Callable[[Any], Any]] = {
-            ast.Name: self.name, ast.Attribute: self.attribute, ast.Call: self.call,
-            ast.Constant: self.constant, ast.Subscript: self.subscript, ast.BinOp: self.binop,
-            ast.UnaryOp: self.unaryop, ast.BoolOp: self.boolop, ast.Compare: self.compare,
-            ast.Tuple: self.tuple, ast.List: self.list, ast.Set: self.set, ast.Dict: self.dict,
-            ast.ListComp: self.listcomp, ast.SetComp: self.setcomp, ast.DictComp: self.dictcomp,
-            ast.GeneratorExp: self.genexp, ast.Lambda: self.lambda_, ast.IfExp: self.ifexp,
-            ast.NamedExpr: self.namedexpr, ast.Await: self.await_, ast.Yield: self.yield_,
-            ast.YieldFrom: self.yieldfrom, ast.JoinedStr: self.by_libcst, ast.Starred: self.starred,
-        }
-        self.small_of: dict[type, Callable[[Any], Any]] = {
-            ast.Assign: self.assign, ast.AugAssign: self.augassign, ast.AnnAssign: self.annassign,
-            ast.Expr: self.expr_stmt, ast.Return: self.return_, ast.Raise: self.raise_,
-            ast.Assert: self.assert_, ast.Delete: self.delete, ast.Pass: self.pass_,
-            ast.Break: self.break_, ast.Continue: self.continue_, ast.Global: self.global_,
-            ast.Nonlocal: self.nonlocal_, ast.Import: self.import_, ast.ImportFrom: self.importfrom,
-        }
-        self.compound_of: dict[type, Callable[[Any], Any]] = {
-            ast.If: self.if_, ast.For: self.for_, ast.AsyncFor: self.for_, ast.While: self.while_,
-            ast.With: self.with_, ast.AsyncWith: self.with_, ast.FunctionDef: self.functiondef,
-            ast.AsyncFunctionDef: self.functiondef, ast.ClassDef: self.classdef, ast.Try: self.try_,
-        }
 
     # -- the text ----------------------------------------------------------------------------
 
@@ -167,7 +145,7 @@ class _Converter:
         for s in body:
             t = type(s)
             if t in _SIMPLE:
-                small = self.small_of[t](s)
+                small = _SMALL[t](self, s)
                 if line is not None and s.lineno == end:
                     line.append(small)
                 else:
@@ -177,10 +155,10 @@ class _Converter:
                 end = s.end_lineno  # type: ignore[assignment]
             else:
                 line = None
-                convert = self.compound_of.get(t)
+                convert = _COMPOUND.get(t)
                 if convert is None:
                     raise NotConverted(t.__name__)
-                out.append(convert(s))
+                out.append(convert(self, s))
         return [cst.SimpleStatementLine(body=x) if type(x) is list else x for x in out]
 
     def block(self, body: list[ast.stmt]) -> cst.BaseSuite:
@@ -188,7 +166,7 @@ class _Converter:
         if type(first) in _SIMPLE and not self.starts_line(first):
             if any(type(s) not in _SIMPLE or s.lineno != first.lineno for s in body):
                 raise NotConverted("suite")
-            return cst.SimpleStatementSuite(body=[self.small_of[type(s)](s) for s in body])
+            return cst.SimpleStatementSuite(body=[_SMALL[type(s)](self, s) for s in body])
         return cst.IndentedBlock(body=self.statements(body))
 
     def orelse(self, body: list[ast.stmt]) -> cst.Else | None:
@@ -306,10 +284,10 @@ class _Converter:
     # -- expressions -------------------------------------------------------------------------
 
     def expr(self, e: ast.expr) -> Any:
-        convert = self.expr_of.get(type(e))
+        convert = _EXPRESSION.get(type(e))
         if convert is None:
             raise NotConverted(type(e).__name__)
-        return convert(e)
+        return convert(self, e)
 
     def name(self, e: ast.Name) -> cst.Name:
         return cst.Name(e.id)
@@ -487,6 +465,33 @@ class _Converter:
 
     def starred(self, e: ast.Starred) -> cst.StarredElement:
         raise NotConverted("starred")  # only inside the containers, calls and subscripts above
+
+
+# What converts each kind of node (functions of the class, not bound methods: a converter held in
+# a cycle through its own methods would keep its file's text until the collector ran)
+_C = _Converter
+_EXPRESSION: dict[type, Callable[[_Converter, Any], Any]] = {
+    ast.Name: _C.name, ast.Attribute: _C.attribute, ast.Call: _C.call, ast.Constant: _C.constant,
+    ast.Subscript: _C.subscript, ast.BinOp: _C.binop, ast.UnaryOp: _C.unaryop, ast.BoolOp: _C.boolop,
+    ast.Compare: _C.compare, ast.Tuple: _C.tuple, ast.List: _C.list, ast.Set: _C.set, ast.Dict: _C.dict,
+    ast.ListComp: _C.listcomp, ast.SetComp: _C.setcomp, ast.DictComp: _C.dictcomp,
+    ast.GeneratorExp: _C.genexp, ast.Lambda: _C.lambda_, ast.IfExp: _C.ifexp,
+    ast.NamedExpr: _C.namedexpr, ast.Await: _C.await_, ast.Yield: _C.yield_,
+    ast.YieldFrom: _C.yieldfrom, ast.JoinedStr: _C.by_libcst, ast.Starred: _C.starred,
+}
+_SMALL: dict[type, Callable[[_Converter, Any], Any]] = {
+    ast.Assign: _C.assign, ast.AugAssign: _C.augassign, ast.AnnAssign: _C.annassign,
+    ast.Expr: _C.expr_stmt, ast.Return: _C.return_, ast.Raise: _C.raise_, ast.Assert: _C.assert_,
+    ast.Delete: _C.delete, ast.Pass: _C.pass_, ast.Break: _C.break_, ast.Continue: _C.continue_,
+    ast.Global: _C.global_, ast.Nonlocal: _C.nonlocal_, ast.Import: _C.import_,
+    ast.ImportFrom: _C.importfrom,
+}
+_COMPOUND: dict[type, Callable[[_Converter, Any], Any]] = {
+    ast.If: _C.if_, ast.For: _C.for_, ast.AsyncFor: _C.for_, ast.While: _C.while_, ast.With: _C.with_,
+    ast.AsyncWith: _C.with_, ast.FunctionDef: _C.functiondef, ast.AsyncFunctionDef: _C.functiondef,
+    ast.ClassDef: _C.classdef, ast.Try: _C.try_,
+}
+assert frozenset(_SMALL) == _SIMPLE
 
 
 def _dotted(name: str) -> Any:
