@@ -13,9 +13,9 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from ..analysis.flow import Evidence, FlowFinding
-from ..cst_from_ast import positions_as_parsed
 from ..analysis.snapshots import Candidate, classify
 from ..analysis.summaries import ModuleResult
+from ..cst_from_ast import positions_as_parsed
 from ..diagnostics import Location, Related
 
 if TYPE_CHECKING:
