@@ -13,7 +13,9 @@ escapes), a number's, whether statements share a line (``a = 1; b = 2`` is one
 ``else: if``, and whether a subscript's tuple has parentheses of its own (``a[(i, j)]`` is one
 index, ``a[i, j]`` two). F-strings, and strings joined with one, are handed to LibCST's parser on
 their own (a few characters each). A file with ``match``, ``try``/``except*``, a line joined by a
-backslash where statements begin, ``\\r`` line ends, or any encoding but UTF-8, is left to LibCST.
+backslash where statements begin, ``\\r`` line ends, any encoding but UTF-8, or text that Unicode's
+NFKC normalisation changes (``ast`` normalises names so, LibCST keeps them as written), is left to
+LibCST.
 
 :func:`node_pairs` walks such a tree and LibCST's of the same text together: positions and the
 text of a node (which a rule asks only for a finding) come from LibCST's tree, parsed then (see
@@ -29,6 +31,7 @@ import ast
 import dataclasses
 import functools
 import re
+import unicodedata
 from typing import Any, Callable, Iterator
 
 import libcst as cst
@@ -65,6 +68,8 @@ def convert_module(source: str | bytes) -> cst.Module:
         text = source
     if "\r" in text or text.startswith("\ufeff") or "\x00" in text:
         raise NotConverted("line ends")
+    if not text.isascii() and unicodedata.normalize("NFKC", text) != text:
+        raise NotConverted("not NFKC")  # `ast` gives names NFKC-normalised (a double-struck R is R), LibCST as written
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import sysconfig
+import unicodedata
 from pathlib import Path
 
 import libcst as cst
@@ -31,7 +32,8 @@ def same_shape(source: str | bytes) -> int:
 @pytest.mark.parametrize("path", OURS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_fixtures_and_aliaslint_convert_to_libcsts_shape(path: Path) -> None:
     source = path.read_bytes()
-    if any(isinstance(n, ast.Match) for n in ast.walk(ast.parse(source))):
+    text = source.decode("utf-8")
+    if any(isinstance(n, ast.Match) for n in ast.walk(ast.parse(source))) or unicodedata.normalize("NFKC", text) != text:
         with pytest.raises(NotConverted):
             convert_module(source)
     else:
@@ -90,6 +92,7 @@ def test_code_of_every_kind_converts_to_libcsts_shape(source: str) -> None:
     ("x = (\n", "ast"),
     ("try:\n    pass\nexcept* E:\n    pass\n", "TryStar"),
     ("x[(f'{a}'), 1]\n", "string"),
+    ("\u211d = 1\nprint(\u211d)\n", "not NFKC"),
 ])
 def test_what_it_cannot_tell_is_left_to_libcst(source: str | bytes, why: str) -> None:
     with pytest.raises(NotConverted, match=why):
