@@ -109,8 +109,7 @@ _SPACE = frozenset(b" \t\f")
 
 class _Converter:
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.data = data = text.encode("utf-8")
+        self.data = data = text.encode("utf-8")  # `ast` counts columns in UTF-8 bytes
         starts = [0]
         find = data.find
         i = find(b"\n")
