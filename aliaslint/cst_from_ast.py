@@ -104,7 +104,6 @@ _SIMPLE = frozenset({
     ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Raise, ast.Assert, ast.Delete,
     ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom,
 })
-_SPACE = frozenset(b" \t\f")
 
 
 class _Converter:
@@ -131,7 +130,7 @@ class _Converter:
         semicolon); a line joined to the one before by a backslash is left to LibCST."""
         line = node.lineno
         begin = self.starts[line - 1]
-        if not all(c in _SPACE for c in self.data[begin:begin + node.col_offset]):
+        if self.data[begin:begin + node.col_offset].strip(b" \t\f"):
             return False
         if line > 1 and self.data[self.starts[line - 2]:begin].rstrip(b"\n").endswith(b"\\"):
             raise NotConverted("backslash")
