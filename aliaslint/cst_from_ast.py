@@ -141,7 +141,7 @@ class _Converter:
     def module(self, tree: ast.Module) -> cst.Module:
         return cst.Module(body=self.statements(tree.body))
 
-    def statements(self, body: list[ast.stmt]) -> list[cst.BaseStatement]:
+    def statements(self, body: list[ast.stmt]) -> tuple[cst.BaseStatement, ...]:
         out: list[Any] = []
         line: list[Any] | None = None
         end = -1
@@ -162,14 +162,14 @@ class _Converter:
                 if convert is None:
                     raise NotConverted(t.__name__)
                 out.append(convert(self, s))
-        return [cst.SimpleStatementLine(body=x) if type(x) is list else x for x in out]
+        return tuple([cst.SimpleStatementLine(body=tuple(x)) if type(x) is list else x for x in out])
 
     def block(self, body: list[ast.stmt]) -> cst.BaseSuite:
         first = body[0]
         if type(first) in _SIMPLE and not self.starts_line(first):
             if any(type(s) not in _SIMPLE or s.lineno != first.lineno for s in body):
                 raise NotConverted("suite")
-            return cst.SimpleStatementSuite(body=[_SMALL[type(s)](self, s) for s in body])
+            return cst.SimpleStatementSuite(body=tuple([_SMALL[type(s)](self, s) for s in body]))
         return cst.IndentedBlock(body=self.statements(body))
 
     def orelse(self, body: list[ast.stmt]) -> cst.Else | None:
@@ -195,9 +195,9 @@ class _Converter:
         return cst.While(test=self.expr(s.test), body=self.block(s.body), orelse=self.orelse(s.orelse))
 
     def with_(self, s: ast.With | ast.AsyncWith) -> cst.With:
-        items = [cst.WithItem(item=self.expr(i.context_expr),
+        items = tuple([cst.WithItem(item=self.expr(i.context_expr),
                               asname=None if i.optional_vars is None else cst.AsName(name=self.expr(i.optional_vars)))
-                 for i in s.items]
+                 for i in s.items])
         return cst.With(items=items, body=self.block(s.body),
                         asynchronous=cst.Asynchronous() if type(s) is ast.AsyncWith else None)
 
@@ -206,7 +206,7 @@ class _Converter:
             raise NotConverted("type parameters")
         return cst.FunctionDef(
             name=cst.Name(s.name), params=self.parameters(s.args), body=self.block(s.body),
-            decorators=[cst.Decorator(decorator=self.expr(d)) for d in s.decorator_list],
+            decorators=tuple([cst.Decorator(decorator=self.expr(d)) for d in s.decorator_list]),
             returns=None if s.returns is None else cst.Annotation(annotation=self.expr(s.returns)),
             asynchronous=cst.Asynchronous() if type(s) is ast.AsyncFunctionDef else None,
         )
@@ -216,8 +216,8 @@ class _Converter:
             raise NotConverted("type parameters")
         return cst.ClassDef(
             name=cst.Name(s.name), body=self.block(s.body),
-            bases=[self.argument(b) for b in s.bases], keywords=[self.keyword(k) for k in s.keywords],
-            decorators=[cst.Decorator(decorator=self.expr(d)) for d in s.decorator_list],
+            bases=tuple([self.argument(b) for b in s.bases]), keywords=tuple([self.keyword(k) for k in s.keywords]),
+            decorators=tuple([cst.Decorator(decorator=self.expr(d)) for d in s.decorator_list]),
         )
 
     def try_(self, s: ast.Try) -> cst.Try:
@@ -226,11 +226,11 @@ class _Converter:
                               name=None if h.name is None else cst.AsName(name=cst.Name(h.name)))
             for h in s.handlers
         ]
-        return cst.Try(body=self.block(s.body), handlers=handlers, orelse=self.orelse(s.orelse),
+        return cst.Try(body=self.block(s.body), handlers=tuple(handlers), orelse=self.orelse(s.orelse),
                        finalbody=cst.Finally(body=self.block(s.finalbody)) if s.finalbody else None)
 
     def assign(self, s: ast.Assign) -> cst.Assign:
-        return cst.Assign(targets=[cst.AssignTarget(target=self.expr(t)) for t in s.targets], value=self.expr(s.value))
+        return cst.Assign(targets=tuple([cst.AssignTarget(target=self.expr(t)) for t in s.targets]), value=self.expr(s.value))
 
     def augassign(self, s: ast.AugAssign) -> cst.AugAssign:
         return cst.AugAssign(target=self.expr(s.target), operator=_AUGMENTED[type(s.op)](), value=self.expr(s.value))
@@ -255,7 +255,7 @@ class _Converter:
     def delete(self, s: ast.Delete) -> cst.Del:
         if len(s.targets) == 1:
             return cst.Del(target=self.expr(s.targets[0]))
-        return cst.Del(target=cst.Tuple(elements=[cst.Element(value=self.expr(t)) for t in s.targets]))
+        return cst.Del(target=cst.Tuple(elements=tuple([cst.Element(value=self.expr(t)) for t in s.targets])))
 
     def pass_(self, s: ast.Pass) -> cst.Pass:
         return cst.Pass()
@@ -267,18 +267,18 @@ class _Converter:
         return cst.Continue()
 
     def global_(self, s: ast.Global) -> cst.Global:
-        return cst.Global(names=[cst.NameItem(name=cst.Name(n)) for n in s.names])
+        return cst.Global(names=tuple([cst.NameItem(name=cst.Name(n)) for n in s.names]))
 
     def nonlocal_(self, s: ast.Nonlocal) -> cst.Nonlocal:
-        return cst.Nonlocal(names=[cst.NameItem(name=cst.Name(n)) for n in s.names])
+        return cst.Nonlocal(names=tuple([cst.NameItem(name=cst.Name(n)) for n in s.names]))
 
     def import_(self, s: ast.Import) -> cst.Import:
-        return cst.Import(names=[self.alias(a, True) for a in s.names])
+        return cst.Import(names=tuple([self.alias(a, True) for a in s.names]))
 
     def importfrom(self, s: ast.ImportFrom) -> cst.ImportFrom:
-        names: Any = cst.ImportStar() if s.names[0].name == "*" else [self.alias(a, False) for a in s.names]
+        names: Any = cst.ImportStar() if s.names[0].name == "*" else tuple([self.alias(a, False) for a in s.names])
         return cst.ImportFrom(module=None if s.module is None else _dotted(s.module), names=names,
-                              relative=[cst.Dot() for _ in range(s.level or 0)])
+                              relative=tuple([cst.Dot() for _ in range(s.level or 0)]))
 
     def alias(self, a: ast.alias, dotted: bool) -> cst.ImportAlias:
         return cst.ImportAlias(name=_dotted(a.name) if dotted else cst.Name(a.name),
@@ -306,7 +306,7 @@ class _Converter:
                 args = [self.keyword(n) if type(n) is ast.keyword else self.argument(n) for n in both]
             else:
                 args += [self.keyword(k) for k in e.keywords]
-        return cst.Call(func=self.expr(e.func), args=args)
+        return cst.Call(func=self.expr(e.func), args=tuple(args))
 
     def argument(self, a: ast.expr) -> cst.Arg:
         if type(a) is ast.Starred:
@@ -352,7 +352,7 @@ class _Converter:
             elements = [cst.SubscriptElement(slice=self.index(x)) for x in s.elts]
         else:
             elements = [cst.SubscriptElement(slice=self.index(s))]
-        return cst.Subscript(value=self.expr(e.value), slice=elements)
+        return cst.Subscript(value=self.expr(e.value), slice=tuple(elements))
 
     def index(self, s: ast.expr) -> Any:
         if type(s) is ast.Slice:
@@ -382,14 +382,14 @@ class _Converter:
         return out  # type: ignore[no-any-return]
 
     def compare(self, e: ast.Compare) -> cst.Comparison:
-        return cst.Comparison(left=self.expr(e.left), comparisons=[
+        return cst.Comparison(left=self.expr(e.left), comparisons=tuple([
             cst.ComparisonTarget(operator=_COMPARE[type(op)](), comparator=self.expr(c))
             for op, c in zip(e.ops, e.comparators)
-        ])
+        ]))
 
-    def elements(self, elts: list[ast.expr]) -> list[Any]:
-        return [cst.StarredElement(value=self.expr(x.value)) if type(x) is ast.Starred else cst.Element(value=self.expr(x))
-                for x in elts]
+    def elements(self, elts: list[ast.expr]) -> tuple[Any, ...]:
+        return tuple([cst.StarredElement(value=self.expr(x.value)) if type(x) is ast.Starred else cst.Element(value=self.expr(x))
+                      for x in elts])
 
     def tuple(self, e: ast.Tuple) -> cst.Tuple:
         return cst.Tuple(elements=self.elements(e.elts))
@@ -401,16 +401,16 @@ class _Converter:
         return cst.Set(elements=self.elements(e.elts))
 
     def dict(self, e: ast.Dict) -> cst.Dict:
-        return cst.Dict(elements=[
+        return cst.Dict(elements=tuple([
             cst.StarredDictElement(value=self.expr(v)) if k is None else cst.DictElement(key=self.expr(k), value=self.expr(v))
             for k, v in zip(e.keys, e.values)
-        ])
+        ]))
 
     def comp_for(self, generators: list[ast.comprehension]) -> cst.CompFor:
         inner: Any = None
         for g in reversed(generators):
             inner = cst.CompFor(target=self.expr(g.target), iter=self.expr(g.iter),
-                                ifs=[cst.CompIf(test=self.expr(t)) for t in g.ifs], inner_for_in=inner,
+                                ifs=tuple([cst.CompIf(test=self.expr(t)) for t in g.ifs]), inner_for_in=inner,
                                 asynchronous=cst.Asynchronous() if g.is_async else None)
         return inner  # type: ignore[no-any-return]
 
@@ -440,10 +440,10 @@ class _Converter:
         elif a.kwonlyargs:
             star = cst.ParamStar()
         return cst.Parameters(
-            params=made[n:], star_arg=star,
-            kwonly_params=[self.param(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)],
+            params=tuple(made[n:]), star_arg=star,
+            kwonly_params=tuple([self.param(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)]),
             star_kwarg=None if a.kwarg is None else self.param(a.kwarg, None, "**"),
-            posonly_params=made[:n], posonly_ind=cst.ParamSlash() if n else cst.MaybeSentinel.DEFAULT,
+            posonly_params=tuple(made[:n]), posonly_ind=cst.ParamSlash() if n else cst.MaybeSentinel.DEFAULT,
         )
 
     def param(self, p: ast.arg, default: ast.expr | None, star: str = "") -> cst.Param:
@@ -633,7 +633,7 @@ def node_pairs(ours: CSTNode, theirs: CSTNode) -> Iterator[tuple[CSTNode, CSTNod
         for name in _fields(t):
             x, y = getattr(a, name), getattr(b, name)
             kx, ky = _kind(type(x)), _kind(type(y))
-            if kx != ky:
+            if kx != ky or (kx == _ITEMS and type(x) is not type(y)):  # a list where LibCST has a tuple too
                 raise ShapeMismatch(f"{t.__name__}.{name}: {type(x).__name__} where LibCST has {type(y).__name__}")
             if kx == _NODE:
                 todo.append((x, y))

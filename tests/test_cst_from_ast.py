@@ -106,6 +106,10 @@ def test_a_tree_of_another_shape_is_told_apart() -> None:
         list(node_pairs(convert_module("a = 1\n"), parse_module("a = 2\n")))
     with pytest.raises(ShapeMismatch, match="Name where LibCST has Attribute"):
         list(node_pairs(convert_module("f(a)\n"), parse_module("f(a.b)\n")))
+    ours = convert_module("f(a)\n")
+    with pytest.raises(ShapeMismatch, match="Call.args: list where LibCST has tuple"):  # code that adds to it would fail
+        list(node_pairs(ours.deep_replace(ours.body[0].body[0].value, ours.body[0].body[0].value.with_changes(
+            args=list(ours.body[0].body[0].value.args))), parse_module("f(a)\n")))
 
 
 def test_a_default_left_out_while_parsing_is_shared_and_fresh_outside() -> None:
