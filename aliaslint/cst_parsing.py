@@ -38,6 +38,10 @@ checks the node), interning a `Name`'s text inside one. That took parsing 150 fi
 scikit-learn from 2.61 to 2.41 s (the fastest of five runs each, the trees equal); nodes made
 anywhere else are made as LibCST makes them, checks included. A class whose `__init__` is not
 the one dataclasses wrote, or whose fields this does not know how to take, keeps its own.
+
+All of this holds inside :func:`parsing`, which :mod:`.cst_from_ast` uses too: it builds trees
+from Python's `ast` and leaves spaces and punctuation to their defaults, so there a field left
+out takes one default made once for its class (LibCST's parser passes every field).
 """
 
 from __future__ import annotations
