@@ -19,8 +19,7 @@ from .analysis.project import SourceModule, analyze_component, settles_elsewhere
 from .analysis.imports import module_names
 from . import kept_trees
 from .cache import Cache, content_digest
-from .cst_from_ast import NotConverted, ShapeMismatch, convert_module
-from .cst_parsing import parse_module
+from .cst_from_ast import ShapeMismatch, tree_of
 from .diagnostics import Diagnostic
 from .engine import one_line
 from .fixes import decode
@@ -36,16 +35,11 @@ def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None) -> cs
     kept in ``converted``), else LibCST's, or the diagnostic that says why there is none."""
     if f.too_deep:
         return file_error(f.shown, "cannot parse file: nesting too deep")
-    if converted is not None:
-        try:
-            tree = convert_module(f.source)
-        except NotConverted:
-            pass
-        else:
-            converted[id(tree)] = f.source
-            return tree
     try:
-        return parse_module(f.source)
+        tree, built = tree_of(f.source, converted is not None)
+        if built:
+            converted[id(tree)] = f.source  # type: ignore[index]
+        return tree
     except cst.ParserSyntaxError as e:
         return _syntax_error(f.source, f.shown, e)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:

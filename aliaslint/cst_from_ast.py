@@ -81,6 +81,18 @@ def convert_module(source: str | bytes) -> cst.Module:
         raise NotConverted("nesting") from None
 
 
+
+def tree_of(source: str | bytes, convert: bool) -> tuple[cst.Module, bool]:
+    """The text's tree, and whether it was built from ``ast`` (with ``convert``, where it can be;
+    else LibCST's, whose errors this raises)."""
+    if convert:
+        try:
+            return convert_module(source), True
+        except NotConverted:
+            pass
+    return parse_module(source), False
+
+
 _BINARY: dict[type, type] = {
     ast.Add: cst.Add, ast.Sub: cst.Subtract, ast.Mult: cst.Multiply, ast.Div: cst.Divide,
     ast.FloorDiv: cst.FloorDivide, ast.Mod: cst.Modulo, ast.Pow: cst.Power, ast.LShift: cst.LeftShift,

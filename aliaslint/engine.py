@@ -506,7 +506,7 @@ def _check(work: _Work) -> Any:
     leaves its garbage to the process's exit."""
     from .checker import check_group
 
-    big = len(work[0]) >= _COLLECT_AFTER_FILES
+    big = len(work[0]) >= _BIG_CHECK_FILES
     if big and _GARBAGE[0]:
         gc.collect()
         _GARBAGE[0] = False
@@ -516,7 +516,7 @@ def _check(work: _Work) -> Any:
         _GARBAGE[0] = _GARBAGE[0] or big
 
 
-_COLLECT_AFTER_FILES = 100
+_BIG_CHECK_FILES = 100
 _GARBAGE = [False]  # whether this process's last big check left its garbage uncollected
 
 

@@ -35,8 +35,7 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
 from .analysis.imports import FunctionSpan, function_spans
-from .cst_from_ast import NotConverted, convert_module, positions_as_parsed
-from .cst_parsing import parse_module
+from .cst_from_ast import positions_as_parsed, tree_of
 
 T = TypeVar("T")
 
@@ -181,16 +180,6 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None, c
         return None
     return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None},
                     converted=converted, convert=convert)
-
-
-def tree_of(text: str, convert: bool) -> tuple[cst.Module, bool]:
-    """The text's tree, and whether it was built from ``ast`` (with ``convert``, where it can be)."""
-    if convert:
-        try:
-            return convert_module(text), True
-        except NotConverted:
-            pass
-    return parse_module(text), False
 
 
 def _stubbed(lines: list[str], spans: Iterable[_Span]) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from aliaslint import checker
+from aliaslint import cst_from_ast
 from aliaslint.cst_from_ast import NotConverted, ShapeMismatch, convert_module, node_pairs
 from aliaslint.cst_parsing import parse_module, parsing
 
@@ -152,7 +152,7 @@ def libcst_only(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(source: object) -> cst.Module:
         raise NotConverted("refused")
 
-    monkeypatch.setattr(checker, "convert_module", refuse)
+    monkeypatch.setattr(cst_from_ast, "convert_module", refuse)
 
 
 @pytest.mark.parametrize("args", [["--no-cache"], ["--no-cache", "--output-format", "json"], ["--no-cache", "--diff"]])
@@ -176,7 +176,7 @@ def test_a_check_whose_tree_is_of_another_shape_is_made_again_with_libcsts(
 ) -> None:
     (tmp_path / "spaced.py").write_text(SPACED, encoding="utf-8")
     expected = run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output
-    real = checker.convert_module
+    real = cst_from_ast.convert_module
     made: list[str] = []
 
     def one_line_more(source: str | bytes) -> cst.Module:  # what a converter's bug could make
@@ -184,6 +184,6 @@ def test_a_check_whose_tree_is_of_another_shape_is_made_again_with_libcsts(
         text = source.decode() if isinstance(source, bytes) else source
         return real(text.replace("old = x[i]\n", "old = x[i]; pass\n"))
 
-    monkeypatch.setattr(checker, "convert_module", one_line_more)
+    monkeypatch.setattr(cst_from_ast, "convert_module", one_line_more)
     assert run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output == expected
     assert made == ["x"]

@@ -194,7 +194,7 @@ def test_a_second_change_checks_the_file_with_its_cone_without_parsing_it_again(
     first = run_cli(args, cwd=project).output
     assert len(list((project / ".aliaslint_cache" / kept_trees.folder()).iterdir())) == 1
     make(project, {"pkg/use.py": "# again\n" + USE})
-    monkeypatch.setattr(skeletons, "parse_module", lambda text: pytest.fail("parsed again"))
+    monkeypatch.setattr(skeletons, "tree_of", lambda text, convert: pytest.fail("parsed again"))  # LibCST or `ast`
     second = run_cli(args, cwd=project).output
     assert checked == [["use.py", "util.py"], ["use.py", "util.py"]]
     monkeypatch.undo()

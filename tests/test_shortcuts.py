@@ -250,7 +250,7 @@ def test_a_big_checks_garbage_is_collected_before_the_next_big_check_only(monkey
     monkeypatch.setattr(checker, "check_group", lambda *work: checked.append(len(work[0])))
     monkeypatch.setattr(engine.gc, "collect", lambda *args: collected.append(len(checked)))
     monkeypatch.setattr(engine, "_GARBAGE", [False])
-    big = ([None] * engine._COLLECT_AFTER_FILES, None, [], [], None)
+    big = ([None] * engine._BIG_CHECK_FILES, None, [], [], None)
     small = ([None] * 3, None, [], [], None)
     for work in (small, big, small, small):
         engine._check(work)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import pytest
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 import aliaslint
-from aliaslint import checker, skeletons
+from aliaslint import checker, cst_from_ast, skeletons
 from aliaslint.analysis.walk import children
 from aliaslint.cst_from_ast import FILLER
 from aliaslint.skeletons import BodyNotParsed, parse_skeleton
@@ -208,7 +208,7 @@ def test_a_body_libcst_cannot_parse_on_its_own_is_said_so(monkeypatch: pytest.Mo
     def refuse(text: str) -> cst.Module:
         raise cst.ParserSyntaxError("refused", lines=[text], raw_line=1, raw_column=0)
 
-    monkeypatch.setattr(skeletons, "parse_module", refuse)
+    monkeypatch.setattr(cst_from_ast, "parse_module", refuse)  # what LibCST parses, for skeletons and bodies
     with pytest.raises(BodyNotParsed):
         skeleton.parse_body(stub)
 
