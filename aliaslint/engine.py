@@ -9,6 +9,7 @@ the cache answers never does.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -437,7 +438,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
         while len(running) < jobs and (waiting or ahead):
             if waiting:
                 k, step, w = waiting.popleft()
-                running[pool.submit(_check, w)] = (k, step)
+                running[_on_its_own(w) if len(w[0]) >= _BIG_CHECK_FILES else pool.submit(_check, w)] = (k, step)
             else:
                 running[pool.submit(_prefill, prefill[0], ahead.pop())] = None  # type: ignore[index]
         done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -496,28 +497,33 @@ def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: li
 
 
 def _check(work: _Work) -> Any:
-    """A check in a worker process, which first frees what an earlier big check left, if this
-    one is big too: a check's trees and analysis states are held in reference cycles, which the
-    collector, running seldom while linting, would otherwise free only well into the worker's next
-    big check, whose own trees then came on top. The collection waits for the next big check
-    rather than follow the one that made the garbage: it examines every object the worker holds
-    (over four million, 3 s, after a part of the corpus's largest component), and the result of the
-    check is not held back for it, nor the small checks that follow, and a worker's last check
-    leaves its garbage to the process's exit."""
     from .checker import check_group
 
-    big = len(work[0]) >= _BIG_CHECK_FILES
-    if big and _GARBAGE[0]:
-        gc.collect()
-        _GARBAGE[0] = False
+    return check_group(*work)
+
+
+def _on_its_own(work: _Work) -> Future[Any]:
+    """A big check in a process of its own, started anew, which ends with the check.
+
+    A check's trees and analysis states are held in reference cycles, which only the collector
+    frees. In a worker that goes on to the next check they stayed until a collection, and that
+    examined every object the worker held (3 s after a part of the corpus's largest component),
+    or, left out, the next big check's trees came on top of them. A process that ends gives all
+    its memory back at once. It is started anew ("spawn"): a process forked from this one counts
+    every page of this one's it maps (the files' contents and what the survey made, some 120 MB
+    for the corpus), and forking a process that runs the pool's threads is not safe.
+    """
+    own = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                              initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS)
     try:
-        return check_group(*work)
+        return own.submit(_check, work)
     finally:
-        _GARBAGE[0] = _GARBAGE[0] or big
+        own.shutdown(wait=False)  # the process ends once the check is done
 
 
+# A check of this many files or more runs in a process of its own (see _on_its_own): starting
+# one costs about 0.3 s, and a smaller check leaves little behind.
 _BIG_CHECK_FILES = 100
-_GARBAGE = [False]  # whether this process's last big check left its garbage uncollected
 
 
 def _latest_key(files: Sequence[SourceFile], names: list[tuple[str, bool]], group: Iterable[int]) -> str:

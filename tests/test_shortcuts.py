@@ -243,18 +243,40 @@ def test_a_split_check_whose_core_file_does_not_parse_whole_is_checked_again_in_
     assert [d.message for d in one_step[numdiff]] == ["cannot parse file: refused"]
 
 
-def test_a_big_checks_garbage_is_collected_before_the_next_big_check_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Not after the check that made it (its result would wait), nor before a small check."""
-    checked: list[int] = []
-    collected: list[int] = []
-    monkeypatch.setattr(checker, "check_group", lambda *work: checked.append(len(work[0])))
-    monkeypatch.setattr(engine.gc, "collect", lambda *args: collected.append(len(checked)))
-    monkeypatch.setattr(engine, "_GARBAGE", [False])
-    big = ([None] * engine._BIG_CHECK_FILES, None, [], [], None)
-    small = ([None] * 3, None, [], [], None)
-    for work in (small, big, small, small):
-        engine._check(work)  # type: ignore[arg-type]
-    assert collected == []
-    engine._check(big)  # type: ignore[arg-type]
-    engine._check(big)  # type: ignore[arg-type]
-    assert collected == [4, 5] and len(checked) == 6
+def test_big_checks_run_in_processes_of_their_own(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check of `_BIG_CHECK_FILES` or more goes to a process started for it (its trees, held in
+    reference cycles, are then freed by the process's end, not by a collection in a worker), a
+    smaller one to the pool; the diagnostics are the same."""
+    own: list[int] = []
+    real = engine._on_its_own
+
+    def recorded(work):  # type: ignore[no-untyped-def]
+        own.append(len(work[0]))
+        return real(work)
+
+    monkeypatch.setattr(engine, "_on_its_own", recorded)
+    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 4)
+    monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
+    assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
+    assert own and min(own) >= 4
+    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 1000)
+    own.clear()
+    assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
+    assert own == []
+
+
+def test_a_process_of_its_own_ends_with_its_check(files: list[SourceFile]) -> None:
+    import multiprocessing
+    import time
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    work = (files[:5], None, [], [], None)
+    future = engine._on_its_own(work)  # type: ignore[arg-type]
+    assert {p.pid for p in multiprocessing.active_children()} - before  # started for it
+    assert future.result(timeout=120).diagnostics == check_group(*work).diagnostics  # type: ignore[arg-type]
+    deadline = time.monotonic() + 30
+    while {p.pid for p in multiprocessing.active_children()} - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not {p.pid for p in multiprocessing.active_children()} - before
