@@ -32,20 +32,47 @@ from .suppression import suppress
 
 def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None) -> cst.Module | Diagnostic:
     """The file's tree: built from ``ast`` where it can be (:mod:`.cst_from_ast`, its text then
-    kept in ``converted``), else LibCST's, or the diagnostic that says why there is none."""
+    kept in ``converted``), else LibCST's, or the diagnostic that says why there is none; the one
+    :func:`parse_ahead` made, if it did."""
+    ahead = _AHEAD.pop((f.path, f.shown, f.source), None) if converted is not None and _AHEAD else None
+    tree, built = ahead if ahead is not None else _whole(f, converted is not None)
+    if built:
+        converted[id(tree)] = f.source  # type: ignore[index]
+    return tree
+
+
+def _whole(f: SourceFile, convert: bool) -> tuple[cst.Module | Diagnostic, bool]:
     if f.too_deep:
-        return file_error(f.shown, "cannot parse file: nesting too deep")
+        return file_error(f.shown, "cannot parse file: nesting too deep"), False
     try:
-        tree, built = tree_of(f.source, converted is not None)
-        if built:
-            converted[id(tree)] = f.source  # type: ignore[index]
-        return tree
+        return tree_of(f.source, convert)
     except cst.ParserSyntaxError as e:
-        return _syntax_error(f.source, f.shown, e)
+        return _syntax_error(f.source, f.shown, e), False
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
-        return file_error(f.shown, f"cannot decode file: {one_line(e)}")
+        return file_error(f.shown, f"cannot decode file: {one_line(e)}"), False
     except RecursionError:
-        return file_error(f.shown, "cannot parse file: nesting too deep")
+        return file_error(f.shown, "cannot parse file: nesting too deep"), False
+
+
+# Trees parsed before their check (see parse_ahead), by file, and whether built from `ast`.
+_AHEAD: dict[tuple[str, str, str | bytes | None], tuple[cst.Module | Diagnostic, bool]] = {}
+
+
+def parse_ahead(files: Sequence[SourceFile]) -> None:
+    """Parse files whole for a check this process makes next, before the rest of that check is
+    known: the second step of a split check (``engine._Split``) parses its core while the first
+    step still runs. Built from ``ast`` where possible, as a check's trees are, which a check
+    with ``convert`` off (made again after a mismatch) does not take. Like a check's, the trees
+    are made with the collector off and frozen out of its reach."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for f in files:
+            _AHEAD[(f.path, f.shown, f.source)] = _whole(f, True)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _parse_skeleton(f: SourceFile, trees: Cache | None, convert: bool = False) -> tuple[Skeleton, str] | None:
@@ -108,6 +135,7 @@ def check_group(
     try:
         return _check_group(files, report, asked, known, trees, {} if convert else None)
     except ShapeMismatch:  # without the cache's trees too: they may be built from `ast`
+        _AHEAD.clear()
         return _check_group(files, report, asked, known, None, None)
 
 

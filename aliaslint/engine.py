@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
@@ -323,7 +324,7 @@ class _Split:
             place = {k: p for p, k in enumerate(self.second)}
             return [files[k] for k in self.second], [place[k] for k in self.core], list(range(len(self.second))), [], None
 
-        return _Staged(first, then)
+        return _Staged(first, then, [files[k] for k in self.core])
 
     def combine(self, first: list[Any], second: Any) -> tuple[list[list[Diagnostic]], frozenset[int], frozenset[int]] | None:
         """Each file's diagnostics, which files settle nothing elsewhere and which LibCST parsed
@@ -358,6 +359,7 @@ class _Staged:
 
     first: list["_Work"]
     then: Callable[[list[Any]], "_Work"]
+    ahead: list[SourceFile] = field(default_factory=list)  # files the second step parses whole
 
 
 def _keep_latest(cache: Cache, latest_key: str, key: str, digests: tuple[str, ...]) -> None:
@@ -406,7 +408,10 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
     The pool is handed one task per worker at a time (so that what comes next can still be
     chosen): the second step of a split check (see :class:`_Split`) as soon as its first is done,
     then the largest components first, so that one big component does not finish last alone,
-    and the trees to keep when no check is waiting."""
+    and the trees to keep when no check is waiting. When a place frees while a first step
+    still runs, it goes to parsing the second step's core, in the process that then makes the
+    second step (see :func:`.checker.parse_ahead`): that parse is then off the run's longest
+    path, the first step and then the second."""
     from .checker import check_group  # LibCST and the analysis load only when something is checked
 
     two_steps = any(isinstance(w, _Staged) for w in work)
@@ -426,6 +431,8 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
         w = work[k]
         if isinstance(w, _Staged):
             waiting.extend((k, step, f) for step, f in enumerate(w.first))
+            if len(w.ahead) >= _BIG_CHECK_FILES:  # its second step then runs in a process of its own
+                waiting.append((k, _PARSE_AHEAD, w.ahead))
         else:
             waiting.append((k, -1, w))
     firsts: dict[int, list[Any]] = {k: [None] * len(w.first) for k, w in enumerate(work) if isinstance(w, _Staged)}
@@ -433,36 +440,55 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
     ahead.reverse()
     results = [None] * len(work)
     running: dict[Future[Any], tuple[int, int] | None] = {}  # a check's (component, step), or None
+    second: dict[int, ProcessPoolExecutor] = {}  # the process a second step's trees are parsed in
     left = len(work)
-    while left:
-        while len(running) < jobs and (waiting or ahead):
-            if waiting:
-                k, step, w = waiting.popleft()
-                running[_on_its_own(w) if len(w[0]) >= _BIG_CHECK_FILES else pool.submit(_check, w)] = (k, step)
-            else:
-                running[pool.submit(_prefill, prefill[0], ahead.pop())] = None  # type: ignore[index]
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            what = running.pop(future)
-            if what is None:  # trees kept ahead, or not: only a later check would have used them
-                continue
-            k, step = what
-            if step < 0:
-                results[k] = future.result()
-                left -= 1
-                continue
-            steps = work[k]
-            assert isinstance(steps, _Staged)
-            if step == len(steps.first):  # the second step
-                results[k] = (firsts[k], future.result())
-                left -= 1
-                continue
-            firsts[k][step] = future.result()
-            if all(r is not None for r in firsts[k]):
-                waiting.appendleft((k, len(steps.first), steps.then(firsts[k])))
+    try:
+        while left:
+            while len(running) < jobs and (waiting or ahead):
+                if waiting:
+                    k, step, w = waiting.popleft()
+                    if step == _PARSE_AHEAD:
+                        second[k] = _own_process()
+                        running[second[k].submit(_parse_ahead, w)] = (k, step)
+                    elif k in second:  # the second step, where its trees are
+                        running[_on_its_own(w, second.pop(k))] = (k, step)
+                    else:
+                        running[_on_its_own(w) if len(w[0]) >= _BIG_CHECK_FILES else pool.submit(_check, w)] = (k, step)
+                else:
+                    running[pool.submit(_prefill, prefill[0], ahead.pop())] = None  # type: ignore[index]
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                what = running.pop(future)
+                if what is None:  # trees kept ahead, or not: only a later check would have used them
+                    continue
+                k, step = what
+                if step == _PARSE_AHEAD:  # trees the second step finds there, or parses itself
+                    continue
+                if step < 0:
+                    results[k] = future.result()
+                    left -= 1
+                    continue
+                steps = work[k]
+                assert isinstance(steps, _Staged)
+                if step == len(steps.first):  # the second step
+                    results[k] = (firsts[k], future.result())
+                    left -= 1
+                    continue
+                firsts[k][step] = future.result()
+                if all(r is not None for r in firsts[k]):
+                    # its trees parsed ahead or not, as far as they got: not parsed twice
+                    waiting = deque(t for t in waiting if t[:2] != (k, _PARSE_AHEAD))
+                    waiting.appendleft((k, len(steps.first), steps.then(firsts[k])))
+    finally:
+        for own in second.values():
+            own.shutdown(wait=False, cancel_futures=True)
     for future in running:  # keeping trees ahead: the checks are done
         future.cancel()
     return results
+
+
+# The step of a split check's task that parses its second step's files ahead (see _run_groups).
+_PARSE_AHEAD = -2
 
 
 def _files_in(w: "_Work | _Staged") -> int:
@@ -502,8 +528,9 @@ def _check(work: _Work) -> Any:
     return check_group(*work)
 
 
-def _on_its_own(work: _Work) -> Future[Any]:
-    """A big check in a process of its own, started anew, which ends with the check.
+def _on_its_own(work: _Work, own: ProcessPoolExecutor | None = None) -> Future[Any]:
+    """A big check in a process of its own, started anew (or ``own``, the one that parsed its
+    trees ahead), which ends with the check.
 
     A check's trees and analysis states are held in reference cycles, which only the collector
     frees. In a worker that goes on to the next check they stayed until a collection, and that
@@ -513,12 +540,24 @@ def _on_its_own(work: _Work) -> Future[Any]:
     every page of this one's it maps (the files' contents and what the survey made, some 120 MB
     for the corpus), and forking a process that runs the pool's threads is not safe.
     """
-    own = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                              initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS)
+    own = own or _own_process()
     try:
         return own.submit(_check, work)
+    except BrokenProcessPool:  # the process that parsed ahead is gone: the check parses anew
+        return _on_its_own(work)
     finally:
         own.shutdown(wait=False)  # the process ends once the check is done
+
+
+def _own_process() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS)
+
+
+def _parse_ahead(files: list[SourceFile]) -> None:
+    from .checker import parse_ahead
+
+    parse_ahead(files)
 
 
 # A check of this many files or more runs in a process of its own (see _on_its_own): starting

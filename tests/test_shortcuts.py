@@ -280,3 +280,56 @@ def test_a_process_of_its_own_ends_with_its_check(files: list[SourceFile]) -> No
     while {p.pid for p in multiprocessing.active_children()} - before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not {p.pid for p in multiprocessing.active_children()} - before
+
+
+def test_trees_parsed_ahead_are_the_checks_and_are_not_parsed_again(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`checker.parse_ahead` parses a check's files before the check (a split check's second
+    step, while its first runs): the check then takes those trees, each once, and its
+    diagnostics are the same; a check made with LibCST's trees (`convert` off) takes none."""
+    small = files[:SMALL]
+    parses: list[object] = []
+    real = checker.tree_of
+    monkeypatch.setattr(checker, "tree_of", lambda source, convert: parses.append(source) or real(source, convert))
+    checker.parse_ahead(small)
+    assert len(parses) == len(small) and len(checker._AHEAD) == len(small)
+    parses.clear()
+    assert check_group(small).diagnostics == expected[:SMALL]
+    assert parses == [] and checker._AHEAD == {}
+    checker.parse_ahead(small)
+    parses.clear()
+    assert check_group(small, convert=False).diagnostics == expected[:SMALL]
+    assert len(parses) == len(small)  # LibCST's own, not the ones built from `ast`
+    checker._AHEAD.clear()
+
+
+def test_a_split_checks_second_step_is_parsed_ahead_in_its_own_process(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the first step runs, a free place parses a big second step's core in a process of
+    its own, which then makes the second step; the diagnostics are the same."""
+    tasks: list[list[str]] = []
+    real = engine._own_process
+
+    def recorded() -> object:
+        own = real()
+        done: list[str] = []
+        tasks.append(done)
+        submit = own.submit
+
+        def record(fn, *args):  # type: ignore[no-untyped-def]
+            done.append(fn.__name__)
+            return submit(fn, *args)
+
+        own.submit = record  # type: ignore[method-assign]
+        return own
+
+    monkeypatch.setattr(engine, "_own_process", recorded)
+    monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
+    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 1000)
+    assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
+    assert tasks == []  # a small second step runs in the pool, unparsed
+    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 2)
+    assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
+    assert ["_parse_ahead", "_check"] in tasks
