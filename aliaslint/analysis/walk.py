@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from typing import Any, Callable, Iterator
 
 import libcst as cst
@@ -73,9 +74,27 @@ def is_expression(node: object) -> bool:
     return _is_expression_type(type(node))
 
 
+def _values(t: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A function that reads a node's fields that may hold code, in one call."""
+    getter = _GETTERS.get(t)
+    if getter is None:
+        names = _fields(t)
+        if len(names) == 1:
+            one = operator.attrgetter(names[0])
+            getter = lambda node: (one(node),)  # noqa: E731
+        elif names:
+            getter = operator.attrgetter(*names)
+        else:
+            getter = lambda node: ()  # noqa: E731
+        _GETTERS[t] = getter
+    return getter
+
+
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    for name in _fields(type(node)):
-        value: Any = getattr(node, name)
+    for value in _values(type(node))(node):
         sort = _sort(type(value))
         if sort == _NODE:
             yield value
@@ -91,6 +110,7 @@ class Walker:
     _dispatch: dict[type, tuple[Callable[..., Any] | None, Callable[..., Any] | None]]
 
     def walk(self, node: cst.CSTNode) -> None:
+        # `children`, inlined: a walk visits every node of every file analysed
         table = self.__dict__.setdefault("_dispatch", {})
         t = type(node)
         entry = table.get(t)
@@ -100,7 +120,14 @@ class Walker:
         visit, leave = entry
         if visit is not None and visit(node) is False:
             return
-        for child in children(node):
-            self.walk(child)
+        getter = _GETTERS.get(t) or _values(t)
+        for value in getter(node):
+            sort = _sort(type(value))
+            if sort == _NODE:
+                self.walk(value)
+            elif sort == _SEQUENCE:
+                for item in value:
+                    if _sort(type(item)) <= _PUNCTUATION:
+                        self.walk(item)
         if leave is not None:
             leave(node)
