@@ -537,6 +537,9 @@ def _string_end(text: str, i: int) -> int:
         raise NotConverted("string")
     j = m.end()
     quote = text[j:j + 3] if text.startswith(text[j] * 3, j) else text[j]
+    k = text.find(quote, j + len(quote))
+    if k > 0 and text[k - 1] != "\\":  # the first closing quote, not escaped: the common case
+        return k + len(quote)
     rest = _REST[quote].match(text, j + len(quote))
     if rest is None:
         raise NotConverted("string")
