@@ -352,3 +352,16 @@ def test_worker_processes_collect_as_seldom_however_they_are_started(tmp_path: P
     monkeypatch.setattr(engine, "ProcessPoolExecutor", Spawned)
     assert run_cli(["--jobs", "2", "-q", "."], cwd=tmp_path).exit_code == 0
     assert seen == [engine._LINT_GC_THRESHOLDS] * 2 and gc.get_threshold() != engine._LINT_GC_THRESHOLDS
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "aliaslint").rglob("*.py"))[:40],
+                         ids=lambda p: p.name)
+def test_the_survey_walks_the_nodes_ast_walk_gives_in_its_order_but_contexts_and_operators(path: Path) -> None:
+    """The walk that finds imports, attribute chains and in-place writes (`imports._nodes`) leaves
+    out only `Load`/`Store`/`Del` and the operators, and keeps `ast.walk`'s breadth-first order:
+    of two module-level imports of one name, the one it meets last is the re-export."""
+    from aliaslint.analysis.imports import _nodes
+
+    tree = ast.parse(path.read_bytes())
+    skipped = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+    assert [id(n) for n in _nodes(tree)] == [id(n) for n in ast.walk(tree) if not isinstance(n, skipped)]
