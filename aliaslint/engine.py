@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -44,7 +45,7 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
         if jobs <= 1 or len(files) < POOL_MIN_FILES:
             return _lint_sources(files, None, cache)
         # the workers collect as seldom, however they are started (forked, or anew by "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
             return _lint_sources(files, pool, cache, jobs)
 
 
@@ -53,6 +54,19 @@ def lint_sources(files: Sequence[SourceFile], jobs: int = 1, cache: Cache | None
 # the time on scipy/optimize. Only linting collects less often: `--confirm`'s sandbox, which runs
 # after it, leaves the default in place.
 _LINT_GC_THRESHOLDS = (10_000, 20, 100)
+
+
+def _start_worker() -> None:
+    """A worker process's settings, however it is started: the lint's collector thresholds, and
+    Ctrl-C (which the terminal sends every process of the run) ending it quietly. A worker waiting
+    for its next task printed the traceback of that KeyboardInterrupt; one in a task hands the
+    exit back with the task, as it did the KeyboardInterrupt, and the run reports one line."""
+    gc.set_threshold(*_LINT_GC_THRESHOLDS)
+    signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise SystemExit(130)
 
 
 @contextmanager
@@ -551,7 +565,7 @@ def _on_its_own(work: _Work, own: ProcessPoolExecutor | None = None) -> Future[A
 
 def _own_process() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=gc.set_threshold, initargs=_LINT_GC_THRESHOLDS)
+                               initializer=_start_worker)
 
 
 def _parse_ahead(files: list[SourceFile]) -> None:

@@ -365,3 +365,29 @@ def test_the_survey_walks_the_nodes_ast_walk_gives_in_its_order_but_contexts_and
     tree = ast.parse(path.read_bytes())
     skipped = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
     assert [id(n) for n in _nodes(tree)] == [id(n) for n in ast.walk(tree) if not isinstance(n, skipped)]
+
+
+def test_a_worker_waiting_for_work_ends_quietly_on_ctrl_c() -> None:
+    """Ctrl-C reaches every process of the run; a worker waiting for its next task (the pool's,
+    while the big checks run in processes of their own) printed a KeyboardInterrupt traceback
+    under the run's one line."""
+    import subprocess
+    import sys
+
+    script = textwrap.dedent("""
+        import multiprocessing, os, signal, time
+        from concurrent.futures import ProcessPoolExecutor
+        from aliaslint import engine
+
+        if __name__ == "__main__":
+            with ProcessPoolExecutor(1, initializer=engine._start_worker) as pool:
+                pid = pool.submit(os.getpid).result()
+                time.sleep(0.3)  # waiting for its next task
+                os.kill(pid, signal.SIGINT)
+                deadline = time.monotonic() + 20
+                while pid in {p.pid for p in multiprocessing.active_children()} and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                print("ended" if pid not in {p.pid for p in multiprocessing.active_children()} else "running")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ended" and "Traceback" not in done.stderr, done.stderr
