@@ -332,4 +332,23 @@ def test_a_split_checks_second_step_is_parsed_ahead_in_its_own_process(
     assert tasks == []  # a small second step runs in the pool, unparsed
     monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 2)
     assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
-    assert ["_parse_ahead", "_check"] in tasks
+    assert ["_parse_ahead", "_check_and_end"] in tasks
+
+
+def test_a_process_of_its_own_puts_what_its_check_left_out_of_the_collectors_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its exit then does not examine the millions of objects a big check leaves, whether the
+    check ends or is stopped (Ctrl-C ends it with SystemExit in such a process)."""
+    frozen: list[int] = []
+    monkeypatch.setattr(engine.gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(checker, "check_group", lambda *work: "checked")
+    assert engine._check_and_end(([], None, [], [], None)) == "checked" and frozen == [1]  # type: ignore[arg-type]
+
+    def stopped(*work: object) -> None:
+        raise SystemExit(130)
+
+    monkeypatch.setattr(checker, "check_group", stopped)
+    with pytest.raises(SystemExit):
+        engine._check_and_end(([], None, [], [], None))  # type: ignore[arg-type]
+    assert frozen == [1, 1]
