@@ -490,7 +490,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                     continue
                 firsts[k][step] = future.result()
                 if all(r is not None for r in firsts[k]):
-                    # its trees parsed ahead or not, as far as they got: not parsed twice
+                    # a parse ahead not started by now would only hold the second step back
                     waiting = deque(t for t in waiting if t[:2] != (k, _PARSE_AHEAD))
                     waiting.appendleft((k, len(steps.first), steps.then(firsts[k])))
     finally:

@@ -352,3 +352,26 @@ def test_a_process_of_its_own_puts_what_its_check_left_out_of_the_collectors_rea
     with pytest.raises(SystemExit):
         engine._check_and_end(([], None, [], [], None))  # type: ignore[arg-type]
     assert frozen == [1, 1]
+
+
+def test_a_second_step_whose_parsing_process_is_gone_runs_in_a_new_one(files: list[SourceFile]) -> None:
+    """The process that parsed the second step's files ahead may have died (killed, out of
+    memory): the check then runs in a process started for it, and parses them itself."""
+    import os
+    import signal
+    import time
+
+    from concurrent.futures.process import BrokenProcessPool
+
+    own = engine._own_process()
+    os.kill(own.submit(os.getpid).result(timeout=60), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            own.submit(int).result(timeout=30)
+        except BrokenProcessPool:
+            break
+        time.sleep(0.05)
+    work = (files[:5], None, [], [], None)
+    future = engine._on_its_own(work, own)  # type: ignore[arg-type]
+    assert future.result(timeout=120).diagnostics == check_group(*work).diagnostics  # type: ignore[arg-type]
