@@ -111,7 +111,7 @@ def _may_change_a_name(text: str) -> bool:
 
 def _is_jamo(c: str) -> bool:
     n = ord(c)
-    return 0x1100 <= n <= 0x11FF or 0xA960 <= n <= 0xA97F or 0xD7B0 <= n <= 0xD7FF or 0x3130 <= n <= 0x318F
+    return 0x1100 <= n <= 0x11FF or 0xA960 <= n <= 0xA97F or 0xD7B0 <= n <= 0xD7FF  # the compatibility jamo NFKC changes alone
 
 
 _BINARY: dict[type, type] = {

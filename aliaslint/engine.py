@@ -454,7 +454,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
     ahead.reverse()
     results = [None] * len(work)
     running: dict[Future[Any], tuple[int, int] | None] = {}  # a check's (component, step), or None
-    second: dict[int, ProcessPoolExecutor] = {}  # the process a second step's trees are parsed in
+    parsing: dict[int, ProcessPoolExecutor] = {}  # by component: where its second step's trees are parsed ahead
     left = len(work)
     try:
         while left:
@@ -462,10 +462,10 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                 if waiting:
                     k, step, w = waiting.popleft()
                     if step == _PARSE_AHEAD:
-                        second[k] = _own_process()
-                        running[second[k].submit(_parse_ahead, w)] = (k, step)
-                    elif k in second:  # the second step, where its trees are
-                        running[_on_its_own(w, second.pop(k))] = (k, step)
+                        parsing[k] = _own_process()
+                        running[parsing[k].submit(_parse_ahead, w)] = (k, step)
+                    elif k in parsing:  # the second step, where its trees are
+                        running[_on_its_own(w, parsing.pop(k))] = (k, step)
                     else:
                         running[_on_its_own(w) if len(w[0]) >= _BIG_CHECK_FILES else pool.submit(_check, w)] = (k, step)
                 else:
@@ -494,7 +494,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                     waiting = deque(t for t in waiting if t[:2] != (k, _PARSE_AHEAD))
                     waiting.appendleft((k, len(steps.first), steps.then(firsts[k])))
     finally:
-        for own in second.values():
+        for own in parsing.values():
             own.shutdown(wait=False, cancel_futures=True)
     for future in running:  # keeping trees ahead: the checks are done
         future.cancel()

@@ -268,6 +268,7 @@ def test_big_checks_run_in_processes_of_their_own(
 
 
 def test_a_process_of_its_own_ends_with_its_check(files: list[SourceFile]) -> None:
+    """It is started for the check, gives the check's diagnostics, and is gone after it."""
     import multiprocessing
     import time
 
@@ -292,6 +293,7 @@ def test_trees_parsed_ahead_are_the_checks_and_are_not_parsed_again(
     parses: list[object] = []
     real = checker.tree_of
     monkeypatch.setattr(checker, "tree_of", lambda source, convert: parses.append(source) or real(source, convert))
+    monkeypatch.setattr(checker, "_AHEAD", {})  # this process's own stays as it was, whatever fails
     checker.parse_ahead(small)
     assert len(parses) == len(small) and len(checker._AHEAD) == len(small)
     parses.clear()
@@ -301,7 +303,6 @@ def test_trees_parsed_ahead_are_the_checks_and_are_not_parsed_again(
     parses.clear()
     assert check_group(small, convert=False).diagnostics == expected[:SMALL]
     assert len(parses) == len(small)  # LibCST's own, not the ones built from `ast`
-    checker._AHEAD.clear()
 
 
 def test_a_split_checks_second_step_is_parsed_ahead_in_its_own_process(

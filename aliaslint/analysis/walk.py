@@ -13,7 +13,6 @@ from typing import Any, Callable, Iterator
 
 import libcst as cst
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
 # Fields that never hold code: whitespace, punctuation and the like.
 _SKIP = frozenset(
     {
@@ -37,14 +36,6 @@ _SKIP = frozenset(
         "default_newline", "default_indent", "has_trailing_newline",
     }
 )
-
-
-def _fields(t: type) -> tuple[str, ...]:
-    names = _FIELDS.get(t)
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(t) if f.name not in _SKIP)
-        _FIELDS[t] = names
-    return names
 
 
 _NODE, _PUNCTUATION, _SEQUENCE, _OTHER = range(4)
@@ -78,7 +69,7 @@ def _values(t: type) -> Callable[[Any], tuple[Any, ...]]:
     """A function that reads a node's fields that may hold code, in one call."""
     getter = _GETTERS.get(t)
     if getter is None:
-        names = _fields(t)
+        names = tuple(f.name for f in dataclasses.fields(t) if f.name not in _SKIP)
         if len(names) == 1:
             one = operator.attrgetter(names[0])
             getter = lambda node: (one(node),)  # noqa: E731
