@@ -10,18 +10,20 @@ from __future__ import annotations
 import ast
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
 import libcst as cst
 
-from .analysis.project import SourceModule, analyze_component, settles_elsewhere
+from .analysis.project import SourceModule, analyze_component, settled_in
+from .analysis.scopes import Scope
+from .analysis.summaries import ModuleResult
 from .analysis.imports import module_names
 from . import kept_trees
 from .cache import Cache, content_digest
 from .cst_from_ast import ShapeMismatch, tree_of
 from .diagnostics import Diagnostic
-from .engine import one_line
+from .engine import ANYWHERE, one_line
 from .fixes import decode
 from .rules import RULES, UNUSED_NOQA_CODE, Rule
 from .rules.context import Positions, RuleContext
@@ -60,8 +62,8 @@ _AHEAD: dict[tuple[str, str, str | bytes | None], tuple[cst.Module | Diagnostic,
 
 def parse_ahead(files: Sequence[SourceFile]) -> None:
     """Parse files whole for a check this process makes next, before the rest of that check is
-    known: the second step of a split check (``engine._Split``) parses its core while the first
-    step still runs. Built from ``ast`` where possible, as a check's trees are, which a check
+    known: the last step of a split check (``engine._Split``) parses the core files it checks
+    whole while the steps before it still run. Built from ``ast`` where possible, as a check's trees are, which a check
     with ``convert`` off (made again after a mismatch) does not take. Like a check's, the trees
     are made with the collector off and frozen out of its reach."""
     enabled = gc.isenabled()
@@ -102,12 +104,15 @@ def _rules(f: SourceFile) -> list[Rule]:
 @dataclass(frozen=True)
 class Checked:
     """A component's diagnostics (one list per file; empty for a file not reported), which of
-    the files asked about (``asked``) settled nothing that another file reports, and which files
-    LibCST parsed whole (the engine keeps that, see ``known`` in :func:`check_group`)."""
+    the files asked about (``asked``) settled nothing that another file reports, in which files
+    the others settled something (``settles``; ``engine.ANYWHERE`` when that is not known), and
+    which files LibCST parsed whole (the engine keeps that, see ``known`` in
+    :func:`check_group`)."""
 
     diagnostics: list[list[Diagnostic]]
     alone: frozenset[int] = frozenset()
     parsed: frozenset[int] = frozenset()  # the files LibCST parsed whole
+    settles: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
@@ -121,8 +126,8 @@ def check_group(
 ) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
-    For each file in ``asked``, also say whether its analysis stayed within its own file
-    (:func:`.analysis.project.settles_elsewhere`): when a file changes and it and the files that
+    For each file in ``asked``, also say whether its analysis stayed within its own file, and
+    if not, in which files it settled something (:func:`.analysis.project.settled_in`): when a file changes and it and the files that
     read it all do, the engine checks them with only the files they read (see ``engine._Task``).
     When not every file is reported or asked about, only what those need is analysed, and
     parsed (see :func:`.analysis.project.analyze_component`); those of the others ``known`` to
@@ -156,17 +161,18 @@ def _check_group(
         modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         whole: set[int] = set()
+        settles: dict[int, frozenset[int]] = {}
         if modules:
-            found, settled_here, whole = _lint_component(
+            found, settles, whole = _lint_component(
                 files, modules, members, wanted if lazily else None, shown, asked, set(known), trees, converted)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
-            alone |= settled_here
+            alone |= {i for i in asked if i in members and i not in settles}
         for i in shown:
             p = parsed[i]
             out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
     whole |= {i for i, p in enumerate(parsed) if isinstance(p, cst.Module)}
-    return Checked(out, frozenset(alone), frozenset(whole))
+    return Checked(out, frozenset(alone), frozenset(whole), settles)
 
 
 @contextmanager
@@ -200,12 +206,13 @@ def _lint_component(
     files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
     shown: set[int], asked: Sequence[int], known: set[int], trees: Cache | None,
     converted: dict[int, str | bytes] | None,
-) -> tuple[list[list[Diagnostic]], set[int], set[int]]:
+) -> tuple[list[list[Diagnostic]], dict[int, frozenset[int]], set[int]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
-    the rules of its members in ``shown``; which files ``asked`` about stay within their own; and
+    the rules of its members in ``shown``; in which files those ``asked`` about that do not stay
+    within their own settle something; and
     which files the analysis parsed whole when it first needed them. When an error stops the
     analysis, every shown member gets an ALI900 diagnostic instead, and no file is known to stay
-    within its own. Skeletons and bodies parsed here are kept in ``trees`` for the next check."""
+    within its own (each may settle something anywhere). Skeletons and bodies parsed here are kept in ``trees`` for the next check."""
     file_of = {id(m): i for m, i in zip(group, members, strict=True)}
     skeletons: dict[int, Skeleton] = {}  # by the id of the module they stand for
     digests: dict[int, str] = {}  # theirs, likewise
@@ -253,7 +260,13 @@ def _lint_component(
         asked_about = set(asked)
         scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)
                   if i in asked_about and m.info is not None}
-        return found, {i for i in scopes if not settles_elsewhere(result, scopes[i])}, whole
+        owner = {m.info.scopes[0].index: i for m, i in zip(group, members, strict=True) if m.info is not None}
+        settles: dict[int, frozenset[int]] = {}
+        for i, mine in scopes.items():
+            found_in = {_file_of(result, owner, x) for x in settled_in(result, mine)}
+            if found_in:
+                settles[i] = frozenset(found_in)
+        return found, settles, whole
     except ShapeMismatch:
         raise  # the check is made again with LibCST's trees (see check_group)
     except RecursionError:
@@ -261,7 +274,17 @@ def _lint_component(
     except Exception as e:  # a bug in aliaslint must not stop the run over the other files
         message = f"internal error while analysing this file ({type(e).__name__}: {one_line(e)})"
     failed = [[file_error(files[i].shown, message)] if i in shown else [] for i in members]
-    return failed, set(), set()  # whether a file stayed within its own is not known
+    # whether a file stayed within its own is not known
+    return failed, {i: frozenset({ANYWHERE}) for i in asked if i in members}, set()
+
+
+
+def _file_of(result: ModuleResult, owner: dict[int, int], scope: int) -> int:
+    """The file (by its place in the check) a scope of the component is in."""
+    s: Scope | None = result.info.scopes[scope]
+    while s is not None and not s.is_module:
+        s = s.parent
+    return ANYWHERE if s is None else owner.get(s.index, ANYWHERE)
 
 
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:

@@ -109,11 +109,13 @@ def keep(cache: Cache, skeleton: Skeleton, digest: str) -> None:
     cache.put(folder(), digest, (blob, bodies))
 
 
-def prefill(cache: Cache, files: Sequence[Ahead]) -> None:
-    """Parse and keep the skeleton and every body of each file the cache holds nothing of. It
-    only saves later runs time: a file that cannot be read or changed since its digest was
-    taken is left out, and nothing here raises. A file that gives no entry (one LibCST cannot
-    parse, or with nothing to leave out) is marked so, and not parsed again the next time."""
+def prefill(cache: Cache, files: Sequence[Ahead]) -> int:
+    """Parse and keep the skeleton and every body of each file the cache holds nothing of; the
+    bytes of source parsed. It only saves later runs time: a file that cannot be read or changed
+    since its digest was taken is left out, and nothing here raises. A file that gives no entry
+    (one LibCST cannot parse, or with nothing to leave out) is marked so, and not parsed again
+    the next time."""
+    parsed = 0
     for path, digest, functions in files:
         try:
             if cache.has(folder(), digest):
@@ -124,6 +126,7 @@ def prefill(cache: Cache, files: Sequence[Ahead]) -> None:
                 continue
         except Exception:
             continue
+        parsed += len(raw)
         try:
             _parse_and_keep(cache, raw, digest, functions)
         except Exception:  # an optimisation for later runs must not stop this one
@@ -131,6 +134,7 @@ def prefill(cache: Cache, files: Sequence[Ahead]) -> None:
         if not cache.has(folder(), digest):
             _prune(cache)
             cache.put(folder(), digest, None)  # which `load` takes for no entry
+    return parsed
 
 
 def _parse_and_keep(cache: Cache, raw: bytes, digest: str, functions: tuple[FunctionSpan, ...] | None) -> None:

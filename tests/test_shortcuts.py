@@ -15,7 +15,9 @@ import pytest
 
 from aliaslint import checker, engine, skeletons
 from aliaslint.analysis import project
-from aliaslint.analysis.imports import FunctionSpan, components, cone, module_name, readers, resolution_links
+from aliaslint.analysis.imports import (
+    FunctionSpan, Links, components, cone, layers_by_package, module_name, readers, resolution_links,
+)
 from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import Cache, content_digest
 from aliaslint.diagnostics import Diagnostic
@@ -179,16 +181,8 @@ def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile
 SMALL = 20
 
 
-@pytest.mark.parametrize(("jobs", "count"), [(2, SMALL), (3, None)])
-def test_a_component_split_in_two_steps_changes_nothing(
-    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch, jobs: int,
-    count: int | None,
-) -> None:
-    """A big component checked in worker processes is checked in two steps (`engine._Split`):
-    its sinks in parts with their cones, then the rest with the sinks that settle something
-    elsewhere (`main.py` and `other.py` settle `numdiff.py`'s latent finding: without them, its
-    diagnostics would lack it). Here every component of three files or more is split: the
-    project's alone, and with the fixtures and aliaslint's own code."""
+def _recorded_splits(monkeypatch: pytest.MonkeyPatch) -> list[engine._Split]:
+    """Every component of three files or more is split, and the splits are kept here."""
     splits: list[engine._Split] = []
     real = engine._Split.of
 
@@ -200,9 +194,115 @@ def test_a_component_split_in_two_steps_changes_nothing(
 
     monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
     monkeypatch.setattr(engine._Split, "of", staticmethod(of))
+    return splits
+
+
+@pytest.mark.parametrize(("jobs", "count", "part_bytes"), [(2, SMALL, None), (3, None, None), (2, None, 5_000)])
+def test_a_component_split_in_two_steps_changes_nothing(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch, jobs: int,
+    count: int | None, part_bytes: int | None,
+) -> None:
+    """A big component checked in worker processes is checked in two steps (`engine._Split`):
+    its sinks in parts with their cones, then the rest with the sinks that settle something
+    elsewhere (`main.py` and `other.py` settle `numdiff.py`'s latent finding: without them, its
+    diagnostics would lack it). Here every component of three files or more is split: the
+    project's alone, and with the fixtures and aliaslint's own code, in a part per worker, or
+    in more parts than workers when the sinks are more than `_PART_BYTES`."""
+    splits = _recorded_splits(monkeypatch)
+    if part_bytes is not None:
+        monkeypatch.setattr(engine, "_PART_BYTES", part_bytes)
     assert lint_sources(files[:count], jobs=jobs) == expected[:count]
-    assert splits and max(len(s.parts) for s in splits) == jobs
-    assert any(len(s.second) > len(s.core) for s in splits)  # sinks that settle elsewhere, in the second step
+    if part_bytes is None:
+        assert splits and max(len(s.parts) for s in splits) == jobs
+    else:
+        assert max(len(s.parts) for s in splits) > jobs
+    assert any(len(s.steps[-1]) > len(s.core) for s in splits)  # sinks that settle elsewhere, in the second step
+
+
+# Two packages, `up` reading `low`: a sink settles a latent finding of each (`main.py` of
+# `up/grad.py`'s `up_grad`, `other.py` of `low/numdiff.py`'s `num_grad2`), and `up/grad.py` one of
+# `low/numdiff.py`'s `num_grad`.
+TWO_PACKAGES = {
+    "low/__init__.py": "",
+    "low/numdiff.py": NUMDIFF + "\n\n" + NUMDIFF.split("\n\n\n", 1)[1].replace("num_grad", "num_grad2"),
+    "up/__init__.py": "",
+    "up/grad.py": NUMDIFF.replace("num_grad", "up_grad") + (
+        "\n\nfrom low.numdiff import num_grad\n\n\ndef lin(x):\n    return x\n\n\n"
+        "def check():\n    return num_grad(lin, np.array([1.0, 2.0]))\n"),
+    "main.py": MAIN.format(imports="from up.grad import up_grad", call="up_grad"),
+    "other.py": MAIN.format(imports="from low.numdiff import num_grad2", call="num_grad2"),
+}
+
+
+def _links(defines: dict[int, set[int]], n: int) -> Links:
+    return Links([defines.get(i, set()) for i in range(n)], [set() for _ in range(n)])
+
+
+def test_a_core_is_layered_along_its_packages_from_the_top() -> None:
+    """Packages `c` reads `b` and `a`, `b` reads `a`, `d` nothing: each layer holds what its
+    files read below it or within it, at most `most` bytes unless one package is more, filled
+    from the top (the packages that read the others)."""
+    packages = ["a", "a", "b", "c", "d"]
+    links = _links({2: {0}, 3: {2, 1}}, 5)
+    sizes = [10, 10, 30, 30, 5]
+    assert layers_by_package(range(5), links, sizes, packages, 35) == [[3, 4], [2], [0, 1]]
+    assert layers_by_package(range(5), links, sizes, packages, 65) == [[2, 3, 4], [0, 1]]
+    assert layers_by_package(range(5), links, sizes, packages, 85) == [[0, 1, 2, 3, 4]]
+    assert layers_by_package(range(5), links, sizes, packages, 1) == [[4], [3], [2], [0, 1]]
+    assert layers_by_package(range(3), links, sizes, packages, 15) == [[2], [0, 1]]
+    # nothing reads a layer above its own, whatever the sizes
+    for sizes in ([1, 1, 1, 100, 1], [100, 1, 1, 1, 1], [1, 1, 100, 1, 1]):
+        layers = layers_by_package(range(5), links, sizes, packages, 50)
+        level = {i: n for n, layer in enumerate(layers) for i in layer}
+        assert len(layers) > 1 and all(level[j] >= level[i] for i in range(5) for j in links.defines[i])
+
+
+def test_packages_that_read_each_other_round_share_a_layer() -> None:
+    packages = ["a", "b", "c"]
+    assert layers_by_package(range(3), _links({0: {1}, 1: {2}, 2: {0}}, 3), [5, 5, 5], packages, 1) == [[0, 1, 2]]
+    assert layers_by_package(range(2), _links({0: {1}}, 2), [5, 5], ["a", "a"], 1) == [[0, 1]]  # one package
+    # `a` and `b` read each other, `c` reads `a`
+    assert layers_by_package(range(3), _links({0: {1}, 1: {0}, 2: {0}}, 3), [1, 1, 50], packages, 10) == [[2], [0, 1]]
+    # a re-export (`passes`) reads as a definition does: `a` passes through `b`, which reads `a`
+    passing = Links([set(), {2}, set()], [{1}, set(), set()])
+    assert layers_by_package(range(3), passing, [1, 1, 50], ["a", "b", "a"], 1) == [[0, 1, 2]]
+    passing = Links([set(), set(), set()], [{1}, set(), set()])
+    assert layers_by_package(range(3), passing, [1, 1, 50], ["a", "b", "a"], 1) == [[0, 2], [1]]
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_a_big_core_is_checked_in_layers_along_its_packages(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pooled: bool,
+) -> None:
+    """A split component's core of more than `_WHOLE_CORE_BYTES` is checked in layers along its
+    packages (`imports.layers_by_package`): the upper package's files with their cones and the
+    sinks that settle something in them, then the lower package's, with the sinks and the upper
+    files that settle something in it. The diagnostics are those of one check,
+    settled findings in each package among them; without the settlers they are not. With the
+    fixtures, the checks run in worker processes; alone, a pool starts (`POOL_MIN_FILES` made 6,
+    the project's files) but gets too few files, and the run makes the steps in turn itself."""
+    make(tmp_path, TWO_PACKAGES)
+    mine = [SourceFile(str(p), str(p), p.read_bytes()) for p in sorted(tmp_path.rglob("*.py"))]
+    run = mine + (files[5:5 + SMALL] if pooled else [])
+    if not pooled:
+        monkeypatch.setattr(engine, "POOL_MIN_FILES", len(mine))
+    one_step = lint_sources(run)
+    at = {Path(f.path).relative_to(tmp_path).as_posix(): [(d.code, d.location.row, d.location.column) for d in found]
+          for f, found in zip(run, one_step, strict=True) if tmp_path in Path(f.path).parents}
+    # settled by up/grad.py's check() (rows 9, 11), by other.py (22, 24), by main.py (up/grad.py's)
+    assert at["low/numdiff.py"] == [("ALI001", 9, 9), ("ALI001", 11, 9), ("ALI001", 22, 9), ("ALI001", 24, 9)]
+    assert at["up/grad.py"] == [("ALI001", 9, 9), ("ALI001", 11, 9), ("ALI002", 21, 12)]
+    splits = _recorded_splits(monkeypatch)
+    monkeypatch.setattr(engine, "_WHOLE_CORE_BYTES", 0)
+    assert lint_sources(run, jobs=2) == one_step
+    cut = next(s for s in splits if len(s.layers) > 1)
+    # the component's files, by place: low/numdiff.py, main.py, other.py, up/grad.py
+    assert cut.core == [0, 3] and cut.layers == cut.reported == [[3], [0]]
+    # each step with the files that settle something in what it reports: main.py in up/grad.py,
+    # other.py and up/grad.py in low/numdiff.py (which the first step parses as a skeleton)
+    assert cut.steps == [[0, 1, 3], [0, 2, 3]]
+    monkeypatch.setattr(engine._Split, "_settlers", lambda self, first, later, reported: [])
+    assert lint_sources(run, jobs=2) != one_step
 
 
 def test_a_split_component_keeps_what_a_later_change_needs(
@@ -353,6 +453,38 @@ def test_a_process_of_its_own_puts_what_its_check_left_out_of_the_collectors_rea
     with pytest.raises(SystemExit):
         engine._check_and_end(([], None, [], [], None))  # type: ignore[arg-type]
     assert frozen == [1, 1]
+
+
+def test_a_pool_worker_collects_its_garbage_after_parsing_enough(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check's trees are held in reference cycles, which the lint's thresholds leave to rare
+    collections: a worker of the pool collects once its checks have parsed `_GARBAGE_BYTES` of
+    source since it last did, with the same diagnostics."""
+    collected: list[int] = []
+    monkeypatch.setattr(engine.gc, "collect", lambda: collected.append(engine._parsed_since) or 0)
+    monkeypatch.setattr(engine, "_parsed_since", 0)
+    work = (files[:3], None, [], [], None)
+    size = sum(len(f.source or b"") for f in files[:3])
+    monkeypatch.setattr(engine, "_GARBAGE_BYTES", 2 * size)
+    assert engine._check(work).diagnostics == check_group(*work).diagnostics  # type: ignore[arg-type]
+    assert collected == [] and engine._parsed_since == size
+    engine._check(work)  # type: ignore[arg-type]
+    assert collected == [0] and engine._parsed_since == 0
+
+
+def test_a_file_whose_analysis_failed_may_have_settled_something_anywhere(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where an analysis stops on an error, no file asked about is known to stay within its own,
+    and a split check hands it to every later step (`engine.ANYWHERE`)."""
+    def failing(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(checker, "analyze_component", failing)
+    checked = check_group(files[:3], None, [0, 1, 2])
+    assert checked.alone == frozenset() and checked.settles == dict.fromkeys([0, 1, 2], frozenset({engine.ANYWHERE}))
+    assert all(d.code == "ALI900" for found in checked.diagnostics for d in found)
 
 
 def test_a_second_step_whose_parsing_process_is_gone_runs_in_a_new_one(files: list[SourceFile]) -> None:

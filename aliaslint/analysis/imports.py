@@ -366,6 +366,88 @@ def readers(files: Iterable[int], group: Sequence[int], links: Links) -> list[in
     return [i for i in group if i in seen]
 
 
+def layers_by_package(files: Sequence[int], links: Links, sizes: Sequence[int], packages: Sequence[str],
+                      most: int) -> list[list[int]]:
+    """``files`` in *layers* along their top-level packages (``packages`` by file index), the
+    top one first: no file resolves a name into or through a file of a layer above its own, so
+    the cones of a layer's files stay within it and the layers below. Each holds at most
+    ``most`` bytes of source, unless one package does, or packages that read each other round
+    (strongly connected), which stay in one layer; the layers are filled from the top.
+
+    Cutting along packages keeps what a layer reads of the layers below small (scikit-learn's
+    core reads 60 of the 490 files of SciPy's and NumPy's in the corpus), where cutting by files
+    alone would put each package's lowest files below and the rest of it above."""
+    inside = set(files)
+    names = sorted({packages[i] for i in files})
+    at = {p: k for k, p in enumerate(names)}
+    reads: list[set[int]] = [set() for _ in names]
+    weight = [0] * len(names)
+    for i in files:
+        weight[at[packages[i]]] += sizes[i]
+        for j in links.defines[i] | links.passes[i]:
+            if j in inside and packages[j] != packages[i]:
+                reads[at[packages[i]]].add(at[packages[j]])
+    layers: list[list[int]] = []  # of packages
+    filled = 0
+    for group in reversed(_packages_read_first(reads)):  # those that read the others first
+        size = sum(weight[k] for k in group)
+        if not layers or filled + size > most:
+            layers.append([])
+            filled = 0
+        layers[-1] += group
+        filled += size
+    layer_of = {names[k]: n for n, layer in enumerate(layers) for k in layer}
+    out: list[list[int]] = [[] for _ in layers]
+    for i in files:
+        out[layer_of[packages[i]]].append(i)
+    return out
+
+
+def _packages_read_first(reads: list[set[int]]) -> list[list[int]]:
+    """The groups of packages that read each other round (strongly connected), each after every
+    group it reads (Tarjan's algorithm, iterative: a package may import a chain of thousands)."""
+    index: list[int | None] = [None] * len(reads)
+    low = [0] * len(reads)
+    on_stack = [False] * len(reads)
+    stack: list[int] = []
+    order: list[list[int]] = []
+    counter = 0
+    for start in range(len(reads)):
+        if index[start] is not None:
+            continue
+        work = [(start, iter(sorted(reads[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack[start] = True
+        while work:
+            v, todo = work[-1]
+            w = next(todo, None)
+            if w is not None:
+                if index[w] is None:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, iter(sorted(reads[w]))))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])  # type: ignore[type-var]
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                group = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    group.append(w)
+                    if w == v:
+                        break
+                order.append(sorted(group))
+    return order
+
+
 def _resolution_chain(facts: Sequence[ImportFacts | None], index: dict[str, int], name: str) -> list[int]:
     """The files :meth:`Resolver._lookup` passes through to resolve ``name``; empty if it fails."""
     chain: list[int] = []

@@ -114,27 +114,27 @@ def merge(modules: Sequence[SourceModule]) -> ModuleInfo:
     return info
 
 
-def settles_elsewhere(result: ModuleResult, scopes: set[int]) -> bool:
-    """Whether the analysis of these scopes (one file's) concluded something another file reports.
+def settled_in(result: ModuleResult, scopes: set[int]) -> set[int]:
+    """The scopes outside these (one file's) in which their analysis concluded something that
+    another file reports; the file *settles something elsewhere* when there is one.
 
     A caller settles a helper's latent finding (a finding in the helper's scope), stores the
     result of an aliasing function of another file (ALI002 reports at that function's return), or
     inherits a helper's latent finding into its own summary (ALI100 reports it at the helper's
     store). When a file whose scopes did none of these changes, before and after, only the files
-    that read it can report something else (see :func:`.imports.readers`).
+    that read it can report something else (see :func:`.imports.readers`); a split check hands a
+    file that did only to the steps that report those scopes' files (``engine._Split``).
     """
+    out: set[int] = set()
     for i in scopes:
         for f in result.found_by.get(i, ()):
-            if f.scope not in scopes:
-                return True
             value = f.origin[1]
             more = result.call_evidence.get(value, ()) if isinstance(value, cst.Call) else ()  # type: ignore[call-overload]
-            if any(ev.scope not in scopes for ev in (*f.evidence, *more)):
-                return True
+            out.update(x for x in (f.scope, *(ev.scope for ev in (*f.evidence, *more))) if x not in scopes)
         summary = result.summaries.get(i)
-        if summary is not None and any(lf.scope not in scopes for lf in summary.latent):
-            return True
-    return False
+        if summary is not None:
+            out.update(lf.scope for lf in summary.latent if lf.scope not in scopes)
+    return out
 
 
 def analyze_component(
