@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 
 import libcst as cst
 from libcst._nodes.base import CSTNode
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from .cst_parsing import parse_module, parsing
 
@@ -692,6 +692,9 @@ def positions_as_parsed(tree: cst.Module, converted_from: str | bytes | None,
     its nodes take. Raises :class:`ShapeMismatch` where the two differ, or LibCST refuses the text."""
     if converted_from is None:
         return dict(MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)), {}
+    chunks = _chunks(tree, converted_from) if len(converted_from) >= CHUNKED_FROM else None
+    if chunks is not None:
+        return _positions_by_statement(tree, *chunks)
     try:
         parsed = parse_module(converted_from)
     except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
@@ -699,3 +702,64 @@ def positions_as_parsed(tree: cst.Module, converted_from: str | bytes | None,
     pairs = dict(node_pairs(tree, parsed))
     theirs = MetadataWrapper(parsed, unsafe_skip_copy=True).resolve(PositionProvider)
     return {ours: theirs[node] for ours, node in pairs.items() if node in theirs}, pairs
+
+
+# A converted file of this many characters (or bytes) or more is parsed by LibCST for its
+# positions one top-level statement at a time: LibCST's parser holds about 600 bytes for each
+# byte of the text it parses until it is done (280 MB at the peak for the 420 KB of NumPy's
+# `test_multiarray.py`, whose largest statement is a tenth of that).
+CHUNKED_FROM = 64_000
+
+
+def _chunks(tree: cst.Module, source: str | bytes) -> tuple[list[tuple[int, str]], int] | None:
+    """For each of the module's statements, the line before its text and its text, from the
+    end of the statement before it (so with the comments and blank lines LibCST gives it), and
+    the line where LibCST's module ends; None when they cannot be told apart by ``ast``'s lines."""
+    try:
+        text = source if isinstance(source, str) else source.decode("utf-8")
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+        return None
+    if text.startswith("\ufeff") or "\r" in text:
+        return None
+    ends: list[int] = []  # the last line of each statement of LibCST's, which may hold several of ast's
+    for stmt in body:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        if ends and first <= ends[-1]:  # on the line where the one before ends: `a = 1; b = 2`
+            ends[-1] = max(ends[-1], stmt.end_lineno or stmt.lineno)
+        else:
+            ends.append(stmt.end_lineno or stmt.lineno)
+    if len(ends) != len(tree.body):
+        return None
+    lines = text.splitlines(keepends=True)
+    out: list[tuple[int, str]] = []
+    start = 0
+    for end in ends:
+        out.append((start, "".join(lines[start:end])))
+        start = end
+    return out, len(lines) + (1 if text.endswith("\n") else 2)  # LibCST ends a last line without one
+
+
+def _positions_by_statement(tree: cst.Module, chunks: list[tuple[int, str]], end: int,
+                            ) -> tuple[dict[CSTNode, CodeRange], dict[CSTNode, CSTNode]]:
+    """:func:`positions_as_parsed` for a converted module, each statement's from LibCST's parse
+    of its own lines, shifted to its place."""
+    positions: dict[CSTNode, CodeRange] = {}
+    pairs: dict[CSTNode, CSTNode] = {}
+    for stmt, (before, text) in zip(tree.body, chunks, strict=True):
+        try:
+            parsed = parse_module(text)
+        except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
+            raise ShapeMismatch(f"LibCST does not parse it: {type(e).__name__}") from None
+        if len(parsed.body) != 1:
+            raise ShapeMismatch(f"{len(parsed.body)} statements where the converted tree has one")
+        found = dict(node_pairs(stmt, parsed.body[0]))
+        theirs = MetadataWrapper(parsed, unsafe_skip_copy=True).resolve(PositionProvider)
+        for ours, node in found.items():
+            r = theirs.get(node)
+            if r is not None:
+                positions[ours] = CodeRange(CodePosition(r.start.line + before, r.start.column),
+                                            CodePosition(r.end.line + before, r.end.column))
+        pairs.update(found)
+    positions[tree] = CodeRange(CodePosition(1, 0), CodePosition(end, 0))
+    return positions, pairs

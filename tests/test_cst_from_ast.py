@@ -182,6 +182,47 @@ def test_positions_texts_and_fixes_are_those_of_libcsts_tree(
     assert run_cli([*args, "spaced.py"], cwd=tmp_path).output == converted
 
 
+@pytest.mark.parametrize("args", [["--no-cache"], ["--no-cache", "--diff"]])
+def test_a_big_files_positions_come_from_its_statements_parsed_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+) -> None:
+    """LibCST parses a file of `CHUNKED_FROM` characters or more for its positions statement by
+    statement (its parser holds about 600 bytes per byte parsed): the findings' places, texts and
+    fixes are the same. Here every file is that big; comments and a statement after another on
+    one line stand where they would throw the lines off."""
+    text = "# a comment\n\nimport numpy as np; import os\n" + SPACED.split("\n", 1)[1] + "\n# the end\n"
+    (tmp_path / "spaced.py").write_text(text, encoding="utf-8")
+    whole = run_cli([*args, "spaced.py"], cwd=tmp_path).output
+    assert ("spaced.py:15:9: ALI001" if "--diff" not in args else "+            x ).copy()") in whole
+    parsed: list[int] = []
+    real = cst_from_ast.parse_module
+    monkeypatch.setattr(cst_from_ast, "parse_module", lambda text: parsed.append(len(text)) or real(text))
+    monkeypatch.setattr(cst_from_ast, "CHUNKED_FROM", 0)
+    assert run_cli([*args, "spaced.py"], cwd=tmp_path).output == whole
+    assert len(parsed) == 4 and max(parsed) < len(text)  # the imports' line, `lin`, `grad`, `print(...)`
+
+
+@pytest.mark.parametrize("path", OURS[::3], ids=lambda p: str(p.relative_to(ROOT)))
+def test_positions_by_statement_are_those_of_the_whole_files_parse(path: Path) -> None:
+    """Over the fixtures and aliaslint's code: every node that stands in one place only (a node
+    shared by many, a comma or a dot, has no place of its own) has the position and LibCST's
+    node that LibCST's parse of the whole file gives it."""
+    text = path.read_text(encoding="utf-8")
+    tree = convert_module(text)
+    chunks = cst_from_ast._chunks(tree, text)
+    assert chunks is not None
+    by_statement, pairs = cst_from_ast._positions_by_statement(tree, *chunks)
+    whole, whole_pairs = cst_from_ast.positions_as_parsed(tree, text) if len(text) < cst_from_ast.CHUNKED_FROM else (
+        pytest.skip("parsed by statement anyway"))
+    seen: dict[int, int] = {}
+    for node, _ in node_pairs(tree, tree):
+        seen[id(node)] = seen.get(id(node), 0) + 1
+    alone = [n for n in whole if seen.get(id(n)) == 1]
+    assert len(alone) > 10
+    assert [by_statement.get(n) for n in alone] == [whole[n] for n in alone]
+    assert all(type(pairs[n]) is type(whole_pairs[n]) for n in alone if n in whole_pairs and n is not tree)
+
+
 def test_a_check_whose_tree_is_of_another_shape_is_made_again_with_libcsts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
