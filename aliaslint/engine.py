@@ -436,8 +436,9 @@ def _shares(files: list[int], sizes: list[int], count: int) -> list[list[int]]:
 
 # The sinks of a split component are shared out in parts of about this many bytes of source (at
 # least one part per worker): a part's process holds the trees of its sinks and of what their
-# analysis reaches in their cones (about 600 MB for 8.9 MB of scikit-learn's tests, 360 to 430 MB
-# for 4.5 MB of sinks).
+# analysis reaches in their cones (about 600 MB for 8.9 MB of scikit-learn's tests; 251 and
+# 281 MB for parts of 3.4 and 3.5 MB of them, 189 to 286 MB for the corpus's other parts). Each
+# part analyses again what its sinks reach: parts of 6 MB peaked at 349 MB, in about the same time.
 _PART_BYTES = 4_000_000
 
 # A split component's core of more bytes of source than this is checked in layers of at most
@@ -543,6 +544,12 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
     firsts: dict[int, list[Any]] = {k: [None] * len(w.first) for k, w in enumerate(work) if isinstance(w, _Staged)}
     laters: dict[int, list[Any]] = {k: [] for k in firsts}
     queued = dict.fromkeys(firsts, 0)  # by component: how many of its later steps were queued
+    for k in firsts:
+        steps = work[k]
+        assert isinstance(steps, _Staged)
+        if not steps.needs[0] and len(steps.later) > 1:  # a layer that no part's sinks read into
+            queued[k] = 1
+            waiting.appendleft((k, len(steps.first), steps.later[0](firsts[k], [])))
     ahead = [] if prefill is None else [prefill[1][at:at + _PREFILL_FILES] for at in range(0, len(prefill[1]), _PREFILL_FILES)]
     ahead.reverse()
     results = [None] * len(work)

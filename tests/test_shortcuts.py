@@ -455,6 +455,33 @@ def test_a_process_of_its_own_puts_what_its_check_left_out_of_the_collectors_rea
     assert frozen == [1, 1]
 
 
+def test_a_top_layer_that_no_sink_reads_into_is_checked_first(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """`up/a.py` and `up/b.py` read each other (and `low/numdiff.py`), and no sink reads them:
+    their layer's step waits for no part of the sinks, and the diagnostics are those of one
+    check, `up/a.py` settling `num_grad`'s finding among them."""
+    make(tmp_path, {
+        "low/__init__.py": "",
+        "low/numdiff.py": NUMDIFF,
+        "up/__init__.py": "",
+        "up/a.py": "import numpy as np\n\nfrom low.numdiff import num_grad\nfrom up.b import helper\n\n\n"
+                   "def lin(x):\n    return x\n\n\ndef check():\n    return num_grad(lin, np.array([1.0, 2.0]))\n",
+        "up/b.py": "from up.a import lin\n\n\ndef helper(x):\n    return lin(x)\n",
+        "other.py": MAIN.format(imports="from low.numdiff import num_grad", call="num_grad"),
+    })
+    run = [SourceFile(str(p), str(p), p.read_bytes()) for p in sorted(tmp_path.rglob("*.py"))] + files[5:5 + SMALL]
+    one_step = lint_sources(run)
+    numdiff = next(k for k, f in enumerate(run) if f.path.endswith("numdiff.py"))
+    assert [d.location.row for d in one_step[numdiff]] == [9, 11]
+    splits = _recorded_splits(monkeypatch)
+    monkeypatch.setattr(engine, "_WHOLE_CORE_BYTES", 0)
+    assert lint_sources(run, jobs=2) == one_step
+    # the component's files, by place: low/numdiff.py, other.py, up/a.py, up/b.py
+    cut = next(s for s in splits if len(s.layers) > 1)
+    assert cut.layers == [[2, 3], [0]] and cut.parts == [[1]] and cut.steps == [[0, 2, 3], [0, 1, 2, 3]]
+
+
 def test_a_pool_worker_collects_its_garbage_after_parsing_enough(
     files: list[SourceFile], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
