@@ -500,6 +500,22 @@ def test_a_pool_worker_collects_its_garbage_after_parsing_enough(
     assert collected == [0] and engine._parsed_since == 0
 
 
+def test_a_process_of_its_own_does_not_collect_after_its_check(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It ends with its check: a collection of what a big check left (a second or so after the
+    corpus's) would only hold the result back."""
+    collected: list[int] = []
+    monkeypatch.setattr(engine.gc, "collect", lambda: collected.append(1) or 0)
+    monkeypatch.setattr(engine.gc, "freeze", lambda: None)
+    monkeypatch.setattr(engine, "_GARBAGE_BYTES", 1)
+    work = (files[:3], None, [], [], None)
+    assert engine._check_and_end(work).diagnostics == check_group(*work).diagnostics  # type: ignore[arg-type]
+    assert collected == []
+    engine._check(work)  # type: ignore[arg-type]
+    assert collected == [1]
+
+
 def test_a_file_whose_analysis_failed_may_have_settled_something_anywhere(
     files: list[SourceFile], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
