@@ -16,8 +16,6 @@ from typing import Callable, Iterator, Sequence
 import libcst as cst
 
 from .analysis.project import SourceModule, analyze_component, settled_in
-from .analysis.scopes import Scope
-from .analysis.summaries import ModuleResult
 from .analysis.imports import module_names
 from . import kept_trees
 from .cache import Cache, content_digest
@@ -63,9 +61,9 @@ _AHEAD: dict[tuple[str, str, str | bytes | None], tuple[cst.Module | Diagnostic,
 def parse_ahead(files: Sequence[SourceFile]) -> None:
     """Parse files whole for a check this process makes next, before the rest of that check is
     known: the last step of a split check (``engine._Split``) parses the core files it checks
-    whole while the steps before it still run. Built from ``ast`` where possible, as a check's trees are, which a check
-    with ``convert`` off (made again after a mismatch) does not take. Like a check's, the trees
-    are made with the collector off and frozen out of its reach."""
+    whole while the steps before it still run. Built from ``ast`` where possible, as a check's
+    trees are, which a check with ``convert`` off (made again after a mismatch) does not take.
+    Like a check's, the trees are made with the collector off and frozen out of its reach."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -126,9 +124,11 @@ def check_group(
 ) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
-    For each file in ``asked``, also say whether its analysis stayed within its own file, and
-    if not, in which files it settled something (:func:`.analysis.project.settled_in`): when a file changes and it and the files that
-    read it all do, the engine checks them with only the files they read (see ``engine._Task``).
+    For each file in ``asked``, also say whether its analysis stayed within its own file, and if
+    not, in which files it settled something (:func:`.analysis.project.settled_in`): when a file
+    changes and it and the files that read it all do, the engine checks them with only the files
+    they read (see ``engine._Task``), and a split check hands it to the steps that report those
+    files (see ``engine._Split``).
     When not every file is reported or asked about, only what those need is analysed, and
     parsed (see :func:`.analysis.project.analyze_component`); those of the others ``known`` to
     parse whole with LibCST are parsed without their functions' bodies (see :mod:`.skeletons`):
@@ -167,7 +167,8 @@ def _check_group(
                 files, modules, members, wanted if lazily else None, shown, asked, set(known), trees, converted)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
-            alone |= {i for i in asked if i in members and i not in settles}
+            analysed = set(members)
+            alone |= {i for i in asked if i in analysed and i not in settles}
         for i in shown:
             p = parsed[i]
             out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
@@ -209,10 +210,10 @@ def _lint_component(
 ) -> tuple[list[list[Diagnostic]], dict[int, frozenset[int]], set[int]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
     the rules of its members in ``shown``; in which files those ``asked`` about that do not stay
-    within their own settle something; and
-    which files the analysis parsed whole when it first needed them. When an error stops the
-    analysis, every shown member gets an ALI900 diagnostic instead, and no file is known to stay
-    within its own (each may settle something anywhere). Skeletons and bodies parsed here are kept in ``trees`` for the next check."""
+    within their own settle something; and which files the analysis parsed whole when it first
+    needed them. When an error stops the analysis, every shown member gets an ALI900 diagnostic
+    instead, and no file is known to stay within its own (each may settle something anywhere).
+    Skeletons and bodies parsed here are kept in ``trees`` for the next check."""
     file_of = {id(m): i for m, i in zip(group, members, strict=True)}
     skeletons: dict[int, Skeleton] = {}  # by the id of the module they stand for
     digests: dict[int, str] = {}  # theirs, likewise
@@ -260,10 +261,10 @@ def _lint_component(
         asked_about = set(asked)
         scopes = {i: {s.index for s in m.info.scopes} for m, i in zip(group, members, strict=True)
                   if i in asked_about and m.info is not None}
-        owner = {m.info.scopes[0].index: i for m, i in zip(group, members, strict=True) if m.info is not None}
+        owner = {id(m.module): i for m, i in zip(group, members, strict=True) if m.module is not None}
         settles: dict[int, frozenset[int]] = {}
         for i, mine in scopes.items():
-            found_in = {_file_of(result, owner, x) for x in settled_in(result, mine)}
+            found_in = {owner.get(id(result.module_node(x)), ANYWHERE) for x in settled_in(result, mine)}
             if found_in:
                 settles[i] = frozenset(found_in)
         return found, settles, whole
@@ -276,15 +277,6 @@ def _lint_component(
     failed = [[file_error(files[i].shown, message)] if i in shown else [] for i in members]
     # whether a file stayed within its own is not known
     return failed, {i: frozenset({ANYWHERE}) for i in asked if i in members}, set()
-
-
-
-def _file_of(result: ModuleResult, owner: dict[int, int], scope: int) -> int:
-    """The file (by its place in the check) a scope of the component is in."""
-    s: Scope | None = result.info.scopes[scope]
-    while s is not None and not s.is_module:
-        s = s.parent
-    return ANYWHERE if s is None else owner.get(s.index, ANYWHERE)
 
 
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:

@@ -695,13 +695,17 @@ def positions_as_parsed(tree: cst.Module, converted_from: str | bytes | None,
     chunks = _chunks(tree, converted_from) if len(converted_from) >= CHUNKED_FROM else None
     if chunks is not None:
         return _positions_by_statement(tree, *chunks)
-    try:
-        parsed = parse_module(converted_from)
-    except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
-        raise ShapeMismatch(f"LibCST does not parse it: {type(e).__name__}") from None
+    parsed = _libcsts(converted_from)
     pairs = dict(node_pairs(tree, parsed))
     theirs = MetadataWrapper(parsed, unsafe_skip_copy=True).resolve(PositionProvider)
     return {ours: theirs[node] for ours, node in pairs.items() if node in theirs}, pairs
+
+
+def _libcsts(text: str | bytes) -> cst.Module:
+    try:
+        return parse_module(text)
+    except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
+        raise ShapeMismatch(f"LibCST does not parse it: {type(e).__name__}") from None
 
 
 # A converted file of this many characters (or bytes) or more is parsed by LibCST for its
@@ -747,10 +751,7 @@ def _positions_by_statement(tree: cst.Module, chunks: list[tuple[int, str]], end
     positions: dict[CSTNode, CodeRange] = {}
     pairs: dict[CSTNode, CSTNode] = {}
     for stmt, (before, text) in zip(tree.body, chunks, strict=True):
-        try:
-            parsed = parse_module(text)
-        except Exception as e:  # LibCST refuses what `ast` took: LibCST's trees decide
-            raise ShapeMismatch(f"LibCST does not parse it: {type(e).__name__}") from None
+        parsed = _libcsts(text)
         if len(parsed.body) != 1:
             raise ShapeMismatch(f"{len(parsed.body)} statements where the converted tree has one")
         found = dict(node_pairs(stmt, parsed.body[0]))

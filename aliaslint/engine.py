@@ -544,12 +544,23 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
     firsts: dict[int, list[Any]] = {k: [None] * len(w.first) for k, w in enumerate(work) if isinstance(w, _Staged)}
     laters: dict[int, list[Any]] = {k: [] for k in firsts}
     queued = dict.fromkeys(firsts, 0)  # by component: how many of its later steps were queued
-    for k in firsts:
+
+    def advance(k: int) -> None:
+        """Queue the component's next later step, first, once the checks it waits for are done
+        (at once for a layer that no part's sinks read into)."""
+        nonlocal waiting
         steps = work[k]
         assert isinstance(steps, _Staged)
-        if not steps.needs[0] and len(steps.later) > 1:  # a layer that no part's sinks read into
-            queued[k] = 1
-            waiting.appendleft((k, len(steps.first), steps.later[0](firsts[k], [])))
+        i = len(laters[k])
+        if queued[k] > i or i == len(steps.later) or any(firsts[k][j] is None for j in steps.needs[i]):
+            return
+        queued[k] += 1
+        if i == len(steps.later) - 1:  # a parse ahead not started by now would only hold it back
+            waiting = deque(t for t in waiting if t[:2] != (k, _PARSE_AHEAD))
+        waiting.appendleft((k, len(steps.first) + i, steps.later[i](firsts[k], laters[k])))
+
+    for k in firsts:
+        advance(k)
     ahead = [] if prefill is None else [prefill[1][at:at + _PREFILL_FILES] for at in range(0, len(prefill[1]), _PREFILL_FILES)]
     ahead.reverse()
     results = [None] * len(work)
@@ -592,15 +603,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
                         continue
                 else:
                     firsts[k][step] = future.result()
-                i = len(laters[k])
-                if queued[k] > i or any(firsts[k][j] is None for j in steps.needs[i]):
-                    continue
-                queued[k] += 1
-                nxt = len(steps.first) + i
-                if nxt == _steps(steps) - 1:
-                    # a parse ahead not started by now would only hold the last step back
-                    waiting = deque(t for t in waiting if t[:2] != (k, _PARSE_AHEAD))
-                waiting.appendleft((k, nxt, steps.later[i](firsts[k], laters[k])))
+                advance(k)
     finally:
         for own in parsing.values():
             own.shutdown(wait=False, cancel_futures=True)
