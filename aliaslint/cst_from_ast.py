@@ -735,13 +735,13 @@ def _chunks(tree: cst.Module, source: str | bytes) -> tuple[list[tuple[int, str]
             ends.append(stmt.end_lineno or stmt.lineno)
     if len(ends) != len(tree.body):
         return None
-    lines = text.splitlines(keepends=True)
+    lines = text.split("\n")  # as `ast` counts them: not at a form feed, nor at U+2028 in a string
     out: list[tuple[int, str]] = []
     start = 0
     for end in ends:
-        out.append((start, "".join(lines[start:end])))
+        out.append((start, "\n".join(lines[start:end]) + "\n"))
         start = end
-    return out, len(lines) + (1 if text.endswith("\n") else 2)  # LibCST ends a last line without one
+    return out, len(lines) + (0 if text.endswith("\n") else 1)  # LibCST ends a last line without one
 
 
 def _positions_by_statement(tree: cst.Module, chunks: list[tuple[int, str]], end: int,

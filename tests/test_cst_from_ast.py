@@ -188,18 +188,20 @@ def test_a_big_files_positions_come_from_its_statements_parsed_one_at_a_time(
 ) -> None:
     """LibCST parses a file of `CHUNKED_FROM` characters or more for its positions statement by
     statement (its parser holds about 600 bytes per byte parsed): the findings' places, texts and
-    fixes are the same. Here every file is that big; comments and a statement after another on
-    one line stand where they would throw the lines off."""
-    text = "# a comment\n\nimport numpy as np; import os\n" + SPACED.split("\n", 1)[1] + "\n# the end\n"
+    fixes are the same. Here every file is that big; comments, a statement after another on one
+    line, a form feed and a line separator in a string (which `str.splitlines` would split at)
+    stand where they would throw the lines off."""
+    text = ("# a comment\n\nimport numpy as np; import os\n\x0c\nNOTE = 'a\u2028b'\n" + SPACED.split("\n", 1)[1]
+            + "\n# the end")
     (tmp_path / "spaced.py").write_text(text, encoding="utf-8")
     whole = run_cli([*args, "spaced.py"], cwd=tmp_path).output
-    assert ("spaced.py:15:9: ALI001" if "--diff" not in args else "+            x ).copy()") in whole
+    assert ("spaced.py:17:9: ALI001" if "--diff" not in args else "+            x ).copy()") in whole
     parsed: list[int] = []
     real = cst_from_ast.parse_module
     monkeypatch.setattr(cst_from_ast, "parse_module", lambda text: parsed.append(len(text)) or real(text))
     monkeypatch.setattr(cst_from_ast, "CHUNKED_FROM", 0)
     assert run_cli([*args, "spaced.py"], cwd=tmp_path).output == whole
-    assert len(parsed) == 4 and max(parsed) < len(text)  # the imports' line, `lin`, `grad`, `print(...)`
+    assert len(parsed) == 5 and max(parsed) < len(text)  # the imports, NOTE, `lin`, `grad`, `print(...)`
 
 
 @pytest.mark.parametrize("path", OURS[::3], ids=lambda p: str(p.relative_to(ROOT)))
