@@ -274,9 +274,9 @@ class _Split:
     """A big component checked whole in steps, so that several processes share it and none
     holds all its trees. First its *sinks*, the files that no other file of it resolves a name
     into or through (tests, examples, scripts: 1,165 of the 1,970 files of SciPy and scikit-learn
-    together), in parts of about equal size (at least one per worker), each with the files it
-    reads (its cones, see :func:`.analysis.imports.cone`), those parsed as skeletons. Then the
-    other files, the *core*, whole, reporting the core only. A big core is checked in *layers*
+    together), in parts of about `_PART_BYTES` of source (at least one per worker), each with the
+    files it reads (its cones, see :func:`.analysis.imports.cone`), those parsed as skeletons.
+    Then the other files, the *core*, whole, reporting the core only. A big core is checked in *layers*
     along its packages (:func:`.analysis.imports.layers_by_package`), the top one first: a layer's
     files whole, with the files that the steps before found settle something in them (sinks, or
     files of the layers above) and, as skeletons, what those read beyond them.
@@ -304,7 +304,7 @@ class _Split:
 
     @staticmethod
     def of(group: list[int], links: Links, files: Sequence[SourceFile], jobs: int,
-           names: Sequence[tuple[str, bool]] | None = None) -> "_Split | None":
+           names: Sequence[tuple[str, bool]]) -> "_Split | None":
         """The split of a component, by its files' places in it; None when it has too few sinks
         to share out. ``names`` are the files' module names (by index in ``files``), whose
         packages a big core is cut along."""
@@ -319,7 +319,7 @@ class _Split:
             return None
         sizes = [len(files[i].source or b"") for i in group]
         layers = [core]
-        if names is not None and sum(sizes[k] for k in core) > _WHOLE_CORE_BYTES:
+        if sum(sizes[k] for k in core) > _WHOLE_CORE_BYTES:
             packages = [names[i][0].partition(".")[0] for i in group]
             layers = layers_by_package(core, inside, sizes, packages, _WHOLE_CORE_BYTES)
         # the sinks that may settle something in a layer above the last apart, those of the top
@@ -552,7 +552,7 @@ def _run_groups(work: list["_Work | _Staged"], pool: Executor | None,
         steps = work[k]
         assert isinstance(steps, _Staged)
         i = len(laters[k])
-        if queued[k] > i or i == len(steps.later) or any(firsts[k][j] is None for j in steps.needs[i]):
+        if queued[k] > i or any(firsts[k][j] is None for j in steps.needs[i]):
             return
         queued[k] += 1
         if i == len(steps.later) - 1:  # a parse ahead not started by now would only hold it back
