@@ -97,9 +97,9 @@ class _Builder:
                 for k, (i, s, p) in enumerate(zip(self.instrs, self.succs, self.preds, strict=True))]
 
     def body(self, node: cst.BaseSuite | Sequence[cst.CSTNode], cur: int) -> int:
-        if isinstance(node, cst.IndentedBlock):
+        if type(node) is cst.IndentedBlock:
             stmts: Sequence[cst.CSTNode] = node.body
-        elif isinstance(node, cst.SimpleStatementSuite):
+        elif type(node) is cst.SimpleStatementSuite:
             stmts = [node]
         else:
             stmts = node  # type: ignore[assignment]
@@ -116,43 +116,43 @@ class _Builder:
         return self.new()  # what follows is unreachable
 
     def stmt(self, stmt: cst.CSTNode, cur: int) -> int:
-        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        if type(stmt) in (cst.SimpleStatementLine, cst.SimpleStatementSuite):
             for small in stmt.body:
                 self.emit(cur, SMALL, small)
-                if isinstance(small, (cst.Return, cst.Raise)):
-                    if isinstance(small, cst.Raise) and self.handlers:
+                if type(small) in (cst.Return, cst.Raise):
+                    if type(small) is cst.Raise and self.handlers:
                         for h in self.handlers[-1]:
                             self.edge(cur, h)
                     cur = self.jump(cur, self.exit)
-                elif isinstance(small, cst.Break) and self.loops:
+                elif type(small) is cst.Break and self.loops:
                     cur = self.jump(cur, self.loops[-1][1])
-                elif isinstance(small, cst.Continue) and self.loops:
+                elif type(small) is cst.Continue and self.loops:
                     cur = self.jump(cur, self.loops[-1][0])
             return cur
-        if isinstance(stmt, cst.If):
+        if type(stmt) is cst.If:
             return self._if(stmt, cur)
-        if isinstance(stmt, cst.While):
+        if type(stmt) is cst.While:
             head = self.new()
             self.edge(cur, head)
             self.emit(head, EVAL, stmt.test)
             return self._loop(stmt, head, None)
-        if isinstance(stmt, cst.For):
+        if type(stmt) is cst.For:
             self.emit(cur, EVAL, stmt.iter)  # the iterable is evaluated once, before the loop
             head = self.new()
             self.edge(cur, head)
             return self._loop(stmt, head, stmt)
-        if isinstance(stmt, (cst.Try, cst.TryStar)):
+        if type(stmt) in (cst.Try, cst.TryStar):
             return self._try(stmt, cur)
-        if isinstance(stmt, cst.With):
+        if type(stmt) is cst.With:
             for item in stmt.items:
                 self.emit(cur, EVAL, item.item)
                 if item.asname is not None:
                     self.emit(cur, WITH_BIND, item)
             return self.body(stmt.body, cur)
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        if type(stmt) in (cst.FunctionDef, cst.ClassDef):
             self.emit(cur, DEF, stmt)
             return cur
-        if isinstance(stmt, cst.Match):
+        if type(stmt) is cst.Match:
             self.emit(cur, EVAL, stmt.subject)
             after = self.new()
             for case in stmt.cases:
@@ -192,9 +192,9 @@ class _Builder:
         self.edge(cur, yes)
         self.edge(self.body(stmt.body, yes), after)
         self.edge(cur, no)
-        if isinstance(stmt.orelse, cst.If):
+        if type(stmt.orelse) is cst.If:
             self.edge(self._if(stmt.orelse, no), after)
-        elif isinstance(stmt.orelse, cst.Else):
+        elif type(stmt.orelse) is cst.Else:
             self.edge(self.body(stmt.orelse.body, no), after)
         else:
             self.edge(no, after)
@@ -214,7 +214,7 @@ class _Builder:
             end = self.body(stmt.orelse.body, end)
         self.edge(end, after)
         for handler, entry in zip(stmt.handlers, entries, strict=True):
-            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+            if handler.name is not None and type(handler.name.name) is cst.Name:
                 self.emit(entry, NAME_BIND, handler.name.name)
             self.edge(self.body(handler.body, entry), after)
         if stmt.finalbody is not None:

@@ -36,6 +36,7 @@ from .guards import (
     narrowed,
 )
 from .heap import CONTAINER_WRITERS, ELEMENT_METHODS, HeapMixin
+from .literals import string_value
 from .reads import ReadsMixin
 from .scopes import ClassInfo, Scope, dotted_name, target_names
 from .shapes import constructor_ndim, is_int_expr, random_ndim, reshape_ndim, shape_facts
@@ -84,11 +85,11 @@ _NOT_SPARSE = frozenset({Kind.ARRAY, Kind.LIST, Kind.DICT, Kind.IMMUTABLE, Kind.
 
 
 def _mentions(expr: cst.CSTNode, names: tuple[str, ...]) -> bool:
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value in names
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value in names or _mentions(expr.value, names)
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         return any(n in expr.value for n in names)
     return any(_mentions(c, names) for c in children(expr))
 
@@ -96,27 +97,27 @@ def _mentions(expr: cst.CSTNode, names: tuple[str, ...]) -> bool:
 def _root_name(expr: cst.BaseExpression) -> str | None:
     """The name a write goes through: ``x`` in ``x[i]``, ``x.T[i]``, ``x.reshape(-1)[mask]``."""
     while True:
-        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if type(expr) in (cst.Attribute, cst.Subscript):
             expr = expr.value
-        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+        elif type(expr) is cst.Call and type(expr.func) is cst.Attribute \
                 and expr.func.attr.value in npm.VIEW_METHODS:
             expr = expr.func.value  # a view of x is written: x itself is not stale
         else:
             break
-    return expr.value if isinstance(expr, cst.Name) else None
+    return expr.value if type(expr) is cst.Name else None
 
 
 def _literal_key(expr: cst.BaseExpression) -> object:
     """A dict key or list index written as a literal (``"lin"``, ``0``), else None."""
-    if isinstance(expr, cst.SimpleString):
-        return expr.evaluated_value
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.SimpleString:
+        return string_value(expr)
+    if type(expr) is cst.Integer:
         return int(expr.value, 0) if expr.value.isdigit() or expr.value[:2].lower() in ("0x", "0o", "0b") else None
     return None
 
 
 def _is_const(expr: cst.BaseExpression | None, value: str) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == value
+    return type(expr) is cst.Name and expr.value == value
 
 
 class ScopeAnalysis(HeapMixin, ReadsMixin):
@@ -239,17 +240,17 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                         if self._gated(r.obj):
                             pair = (name, r)
                             st.gates[pair] = st.gates.get(pair, NO_GUARD) | self._guard
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
             test, outcome = test.expression, not outcome
-        if not isinstance(test, cst.Call) or not test.args:
+        if type(test) is not cst.Call or not test.args:
             return
         qn = self.qualified_name(test.func)
         if not outcome and len(test.args) == 2 and qn in _SHARES_MEMORY:
             a, b = (arg.value for arg in test.args)
-            if isinstance(a, cst.Name) and isinstance(b, cst.Name):
+            if type(a) is cst.Name and type(b) is cst.Name:
                 self._apart(a.value, b.value, st)
                 self._apart(b.value, a.value, st)
-        elif outcome and len(test.args) == 1 and qn in _IS_SPARSE and isinstance(test.args[0].value, cst.Name):
+        elif outcome and len(test.args) == 1 and qn in _IS_SPARSE and type(test.args[0].value) is cst.Name:
             self._sparse(test.args[0].value.value, st)
 
     def _sparse(self, name: str, st: State) -> None:
@@ -307,26 +308,26 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     # --- statements ---------------------------------------------------------------------------
     def _small(self, node: cst.CSTNode, st: State) -> None:
-        if isinstance(node, cst.Assign):
+        if type(node) is cst.Assign:
             self._assign(node, st)
-        elif isinstance(node, cst.AnnAssign):
+        elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 refs = self.eval(node.value, st)
                 self._fill_literal(st, node.value, refs)
                 self._bind_target(node.target, refs, st, (node, node.value))
-        elif isinstance(node, cst.AugAssign):
+        elif type(node) is cst.AugAssign:
             self._aug_assign(node, st)
-        elif isinstance(node, cst.Expr):
+        elif type(node) is cst.Expr:
             self.eval(node.value, st)
-        elif isinstance(node, cst.Return):
+        elif type(node) is cst.Return:
             if node.value is not None:
                 self._return(node.value, st)
-        elif isinstance(node, cst.Del):
+        elif type(node) is cst.Del:
             self._delete(node.target, st)
-        elif isinstance(node, (cst.Raise, cst.Assert)):
+        elif type(node) in (cst.Raise, cst.Assert):
             self._eval_children(node, st)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            if not isinstance(node.names, cst.ImportStar):
+        elif type(node) in (cst.Import, cst.ImportFrom):
+            if type(node.names) is not cst.ImportStar:
                 for alias in node.names:
                     if alias.asname is not None:
                         names = target_names(alias.asname.name)
@@ -338,11 +339,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
     def _assign(self, node: cst.Assign, st: State) -> None:
         if (
             len(node.targets) == 1
-            and isinstance(node.targets[0].target, (cst.Tuple, cst.List))
-            and isinstance(node.value, (cst.Tuple, cst.List))
+            and type(node.targets[0].target) in (cst.Tuple, cst.List)
+            and type(node.value) in (cst.Tuple, cst.List)
             and len(node.targets[0].target.elements) == len(node.value.elements)
-            and not any(isinstance(e, cst.StarredElement) for e in node.value.elements)
-            and not any(isinstance(e, cst.StarredElement) for e in node.targets[0].target.elements)
+            and not any(type(e) is cst.StarredElement for e in node.value.elements)
+            and not any(type(e) is cst.StarredElement for e in node.targets[0].target.elements)
         ):
             values = [(el.value, self.eval(el.value, st)) for el in node.value.elements]
             kept = self._swapped_pairs(node, st)
@@ -350,7 +351,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             for el, (expr, refs) in zip(node.targets[0].target.elements, values, strict=True):
                 self._check_swap(node, expr, refs, el.value, written)
                 self._bind_target(el.value, refs, st, (node, expr))
-                if isinstance(el.value, cst.Subscript):
+                if type(el.value) is cst.Subscript:
                     written.append(el.value)
             if kept:
                 st.distinct = st.distinct | kept
@@ -362,7 +363,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     def _aug_assign(self, node: cst.AugAssign, st: State) -> None:
         target = node.target
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self._quiet += 1
             self._storing += 1
             try:
@@ -371,7 +372,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 self._quiet -= 1
                 self._storing -= 1
             value = self.eval(node.value, st)
-            if isinstance(node.operator, cst.AddAssign):
+            if type(node.operator) is cst.AddAssign:
                 # `traj += [x]` on a list: x becomes one more element
                 self._fill_literal(st, node.value, value)
                 for r in value:
@@ -394,7 +395,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 self._bind_name(target.value, self._fresh(node, Kind.UNKNOWN), st, None)
             return
         self.eval(node.value, st)
-        if isinstance(target, cst.Subscript):
+        if type(target) is cst.Subscript:
             self._store_subscript(target, st)
         else:
             self._eval_children(target, st)
@@ -412,7 +413,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         for el in target.slice:
             self._eval_children(el, st)
         objs = [(r.obj, r.cond) for r in base if not is_callable_obj(r.obj) and self.mod.kind(r.obj) != Kind.IMMUTABLE]
-        if isinstance(target.value, cst.Name) and target.value.value in narrowed(self.scope).get(self._block_index, ()):
+        if type(target.value) is cst.Name and target.value.value in narrowed(self.scope).get(self._block_index, ()):
             # `if isinstance(scores, dict): scores[k] = v`: a parameter is written only when the
             # caller passes a container (a number passed there is left alone)
             objs = [
@@ -426,16 +427,16 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self._store_into(st, base, target, value, origin)
 
     def _bind_target(self, target: cst.CSTNode, refs: Refs, st: State, origin: Origin | None) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self._bind_name(target.value, refs, st, origin)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             for el in target.elements:
                 self._bind_target(el.value, EMPTY, st, None)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._bind_target(target.value, EMPTY, st, None)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             self._store_subscript(target, st, refs, origin)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             self._quiet += 1
             self._storing += 1
             try:
@@ -483,14 +484,14 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             self.bindings[name] = refs if prev is None else prev | refs
 
     def _delete(self, target: cst.CSTNode, st: State) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             st.env.pop(target.value, None)
             st.forget_gates(target.value)
             st.origin.pop(target.value, None)
             st.stale.pop(target.value, None)
             st.plain.pop(target.value, None)
             st.unique = st.unique - {target.value}
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             for el in target.elements:
                 self._delete(el.value, st)
         else:
@@ -499,21 +500,21 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
     def _bind_for(self, node: cst.For, st: State) -> None:
         refs: set[Ref] = set()
         it = node.iter
-        if isinstance(it, (cst.List, cst.Tuple, cst.Set)):
+        if type(it) in (cst.List, cst.Tuple, cst.Set):
             # `for f in (lin, square):` iterates over known callables.
             for el in it.elements:
-                if isinstance(el.value, cst.Name):
+                if type(el.value) is cst.Name:
                     refs.update(r for r in self._name_refs(el.value.value, st) if is_callable_obj(r.obj))
         else:
-            if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value == "values" \
+            if type(it) is cst.Call and type(it.func) is cst.Attribute and it.func.attr.value == "values" \
                     and not it.args:
                 it = it.func.value  # `for f in objectives.values():`
-            if isinstance(it, cst.Name):
+            if type(it) is cst.Name:
                 refs.update(self._members(self._name_refs(it.value, st)))
         self._bind_target(node.target, frozenset(refs), st, None)
 
     def _define(self, node: cst.CSTNode, st: State) -> None:
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             for d in node.decorators:
                 self.eval(d.decorator, st)
             scope = self.mod.info.scope_of[node]
@@ -522,7 +523,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 self._bind_name(node.name.value, EMPTY, st, None)
             else:
                 self._bind_name(node.name.value, frozenset({Ref(("func", scope.index), Rel.SAME, NO_COND)}), st, None)
-        elif isinstance(node, cst.ClassDef):
+        elif type(node) is cst.ClassDef:
             for d in node.decorators:
                 self.eval(d.decorator, st)
             for a in node.bases:
@@ -534,14 +535,14 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
     def _class_attributes(self, index: int, node: cst.ClassDef, st: State) -> None:
         """``objective = lin`` (or ``staticmethod(lin)``) in a class body: callables the class holds."""
         for stmt in node.body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
+            if type(stmt) is not cst.SimpleStatementLine:
                 continue
             for small in stmt.body:
-                if not (isinstance(small, cst.Assign) and len(small.targets) == 1
-                        and isinstance(small.targets[0].target, cst.Name)):
+                if not (type(small) is cst.Assign and len(small.targets) == 1
+                        and type(small.targets[0].target) is cst.Name):
                     continue
                 value, static = small.value, False
-                if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and len(value.args) == 1 \
+                if type(value) is cst.Call and type(value.func) is cst.Name and len(value.args) == 1 \
                         and value.func.value == "staticmethod":
                     value, static = value.args[0].value, True
                 refs = frozenset(r for r in self.eval(value, st) if r.obj[0] in ("func", "partial"))
@@ -579,7 +580,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         refs = self.eval(expr, st)
         if not refs or any(not self._visible(r.obj) and self.mod.kind(r.obj) not in MUTABLE_KINDS for r in refs):
             self.uncopyable_return = True  # e.g. a float: `.copy()` on this function's result could raise
-        name = expr.value if isinstance(expr, cst.Name) else None
+        name = expr.value if type(expr) is cst.Name else None
         for r in refs:
             if is_callable_obj(r.obj) or self._visible(r.obj):
                 self.returns.add(r)
@@ -797,7 +798,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         return EMPTY
 
     def _binary(self, e: cst.BinaryOperation, st: State) -> Refs:
-        concat = isinstance(e.operator, cst.Add) and isinstance(e.right, cst.List)
+        concat = type(e.operator) is cst.Add and type(e.right) is cst.List
         self._quiet += concat  # `hist + [x]` copies references: it reads no element
         self._beside.append(id(e))
         try:
@@ -809,10 +810,10 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         kinds = {self.mod.kind(r.obj) for r in left | right}
         if Kind.ARRAY in kinds:
             ndim = None
-            if not isinstance(e.operator, cst.MatrixMultiply):  # broadcasting keeps the larger ndim
+            if type(e.operator) is not cst.MatrixMultiply:  # broadcasting keeps the larger ndim
                 ndim = max((self.mod.ndims.get(r.obj, 0) for r in left | right if r.rel == Rel.SAME), default=0)
             return self._fresh(e, Kind.ARRAY, ndim)
-        if isinstance(e.operator, cst.Add) and (Kind.LIST in kinds or isinstance(e.right, cst.List)):
+        if type(e.operator) is cst.Add and (Kind.LIST in kinds or type(e.right) is cst.List):
             self._fill_literal(st, e.right, right)
             self._fill_literal(st, e.left, left)
             out = self._fresh(e, Kind.LIST)
@@ -830,21 +831,21 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         position: int | None = 0
         for el in e.elements:  # type: ignore[attr-defined]
             key: object = None
-            if isinstance(el, cst.DictElement):
+            if type(el) is cst.DictElement:
                 self.eval(el.key, st)
                 key = _literal_key(el.key)
-            elif isinstance(el, cst.StarredDictElement):
+            elif type(el) is cst.StarredDictElement:
                 self.eval(el.value, st)
                 continue
-            elif isinstance(el, cst.StarredElement):
+            elif type(el) is cst.StarredElement:
                 position = None  # later positions are unknown
             elif position is not None:
                 key, position = position, position + 1
             every = self.eval(el.value, st)
             refs = frozenset(r for r in every if is_callable_obj(r.obj))
-            if refs and not isinstance(el, cst.StarredElement):
+            if refs and type(el) is not cst.StarredElement:
                 held[key] = held.get(key, EMPTY) | refs
-            if every and not isinstance(el, (cst.StarredElement, cst.StarredDictElement)) and len(every) != len(refs):
+            if every and type(el) not in (cst.StarredElement, cst.StarredDictElement) and len(every) != len(refs):
                 self._literals.setdefault(e, []).append((key, el.value, every))
         out = self._fresh(e, kind)
         if held:
@@ -889,7 +890,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 for cond in c.ifs:
                     self.eval(cond.test, st)
                 c = c.inner_for_in
-            if isinstance(e, cst.DictComp):
+            if type(e) is cst.DictComp:
                 self.eval(e.key, st)
                 self.eval(e.value, st)
             else:
@@ -947,8 +948,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         return frozenset(out)
 
     def _eval_subscript(self, e: cst.Subscript, st: State) -> Refs:
-        keyed = len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index) \
-            and isinstance(e.slice[0].slice.value, cst.SimpleString)
+        keyed = len(e.slice) == 1 and type(e.slice[0].slice) is cst.Index \
+            and type(e.slice[0].slice.value) is cst.SimpleString
         self._quiet += keyed  # d["best"] reads that key (below), not every entry of d
         try:
             base = self.eval(e.value, st)
@@ -959,24 +960,24 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         for el in e.slice:
             self._eval_children(el, st)
             s = el.slice
-            if isinstance(s, cst.Slice):
+            if type(s) is cst.Slice:
                 view = True
-            elif isinstance(s, cst.Index):
+            elif type(s) is cst.Index:
                 v = s.value
-                if isinstance(v, cst.Ellipsis) or _is_const(v, "None") or self.qualified_name(v) == "numpy.newaxis":
+                if type(v) is cst.Ellipsis or _is_const(v, "None") or self.qualified_name(v) == "numpy.newaxis":
                     view = True
-                elif isinstance(v, (cst.List, cst.ListComp, cst.Comparison)) or (
-                    isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.BitInvert)
+                elif type(v) in (cst.List, cst.ListComp, cst.Comparison) or (
+                    type(v) is cst.UnaryOperation and type(v.operator) is cst.BitInvert
                 ):
                     fancy = True
         if fancy:
             return self._fresh(e, Kind.ARRAY)
         if not view:  # an element: a callable the container literal held, a row, else no alias
             index = e.slice[0].slice if len(e.slice) == 1 else None
-            key = _literal_key(index.value) if isinstance(index, cst.Index) else None
+            key = _literal_key(index.value) if type(index) is cst.Index else None
             if isinstance(key, str):
                 self._read_field(st, e, frozenset(r for r in base if self.mod.kind(r.obj) == Kind.DICT), key)
-            if isinstance(index, cst.Index):
+            if type(index) is cst.Index:
                 return self._members(base, key) | self._row(e, base, index.value)
             return self._members(base, key)
         out: set[Ref] = set()
@@ -998,7 +999,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         facts = shape_facts(self.scope)
         if not is_int_expr(index, facts.ints):
             return EMPTY
-        named_2d = isinstance(e.value, cst.Name) and e.value.value in facts.matrices
+        named_2d = type(e.value) is cst.Name and e.value.value in facts.matrices
         out: set[Ref] = set()
         for r in arrays:
             if not (named_2d or self.mod.ndims.get(r.obj, 0) >= 2):
@@ -1012,7 +1013,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
 
     # --- calls --------------------------------------------------------------------------------
     def _eval_args(self, call: cst.Call, st: State) -> list[Arg]:
-        quiet = isinstance(call.func, cst.Name) and call.func.value == "len"  # len(hist) reads no element
+        quiet = type(call.func) is cst.Name and call.func.value == "len"  # len(hist) reads no element
         self._quiet += quiet
         self._storing += quiet
         try:
@@ -1035,7 +1036,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         target = self.mod.imported(self.scope, qn) if qn is not None else None
         # a function of the code called by its name: `out=` is then its own parameter, which its
         # summary describes, not NumPy's output argument
-        callee = self.eval(func, st) if qn is None and isinstance(func, cst.Name) else None
+        callee = self.eval(func, st) if qn is None and type(func) is cst.Name else None
         own = target is not None or any(r.obj[0] in _CODE_CALLABLES for r in callee or ())
         for (kw, _, refs), a in zip(args, call.args, strict=True):
             if kw == "out" and not own:
@@ -1043,7 +1044,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 for obj, _ in objs:
                     self.mod.assume_kind(obj, Kind.ARRAY)  # only arrays take `out=`
                 self._mutate(st, objs, call, "inplace", _root_name(a.value), refs)
-                if not isinstance(func, cst.Name) and qn is None:
+                if type(func) is not cst.Name and qn is None:
                     self.eval(func, st)
                 return frozenset(r for r in refs if not is_callable_obj(r.obj))
         if qn is not None:
@@ -1052,14 +1053,14 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             return self._call_qualified(qn, call, args, st)
         if self._has_fields and self._call_drops_fields(call):
             self._drop_fields(st, (r.obj for _, _, refs in args for r in refs))
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             return self._call_method(func, call, args, st)
         if callee is None:
             callee = self.eval(func, st)
         out: set[Ref] = set()
         for r in callee:
             out |= self._call_ref(r, call, args, st)
-        if not out and not callee and isinstance(func, cst.Name) and func.value in _BUILTIN_CONTAINERS \
+        if not out and not callee and type(func) is cst.Name and func.value in _BUILTIN_CONTAINERS \
                 and func.value not in self.scope.locals:
             return self._fresh(call, _BUILTIN_CONTAINERS[func.value])
         return frozenset(out) if out else self._fresh(call, Kind.UNKNOWN)
@@ -1164,7 +1165,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             if is_callable_obj(r.obj):
                 out |= self._call_ref(r, call, args, st)
         # Array (and list) methods act on the object the attribute was taken from.
-        if name == "reshape" and not out and not isinstance(func.value, (cst.Name, cst.Attribute, cst.Subscript)):
+        if name == "reshape" and not out and type(func.value) not in (cst.Name, cst.Attribute, cst.Subscript):
             return self._fresh(call, Kind.ARRAY, reshape_ndim(call))  # a new array reshaped: no name sees it
         if name in npm.VIEW_METHODS:
             out |= with_rel(self._array_like(owner), npm.VIEW_METHODS[name])
@@ -1298,7 +1299,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 via = None
                 if r[0] == "param" and r[1] == callee_index and r[2] in arg_of:
                     via = _root_name(_arg_expr(call, arg_of[r[2]]))
-                elif r[0] == "param" and r[1] == callee_index and self_obj is not None and isinstance(call.func, cst.Attribute):
+                elif r[0] == "param" and r[1] == callee_index and self_obj is not None and type(call.func) is cst.Attribute:
                     via = _root_name(call.func.value)
                 mod.callee_of[call] = callee_index
                 self._mutate(st, targets, call, "inplace", via)

@@ -23,6 +23,7 @@ from typing import Iterable
 
 import libcst as cst
 
+from .literals import string_value
 from .scopes import Scope
 
 GuardAtom = tuple[int, object, str]  # k: a parameter index, or (index, attribute name)
@@ -71,7 +72,7 @@ def consistent(atoms: Iterable[GuardAtom]) -> bool:
 
 def literal_states(expr: cst.BaseExpression | None) -> frozenset[str] | None:
     """The states a literal argument is in (``True``: truthy and not None), or None if unknown."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         if expr.value == "None":
             return frozenset({"none", "falsy"})
         if expr.value == "True":
@@ -79,15 +80,15 @@ def literal_states(expr: cst.BaseExpression | None) -> frozenset[str] | None:
         if expr.value == "False":
             return frozenset({"notnone", "falsy"})
         return None
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         try:
             value = int(expr.value.replace("_", ""), 0)
         except ValueError:
             return None
         return frozenset({"notnone", "truthy" if value else "falsy"})
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         try:
-            text = expr.evaluated_value
+            text = string_value(expr)
         except Exception:  # noqa: BLE001  (an odd prefix: nothing is known)
             return None
         return frozenset({"notnone", "truthy" if text else "falsy"})
@@ -105,18 +106,18 @@ Subjects = dict[str, int]
 def _subject(expr: cst.BaseExpression, params: Subjects, fixed: frozenset[tuple[str, str]]) -> object | None:
     """What a test can speak of: a parameter the body never rebinds (its index), or an attribute of
     one the function never assigns (``(index, name)``)."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return params.get(expr.value)
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in params \
+    if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value in params \
             and (expr.value.value, expr.attr.value) not in fixed:
         return (params[expr.value.value], expr.attr.value)
     return None
 
 
 def _string(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         try:
-            value = expr.evaluated_value
+            value = string_value(expr)
         except Exception:  # noqa: BLE001  (an odd prefix: nothing is known)
             return None
         return value if isinstance(value, str) else None
@@ -130,39 +131,39 @@ def _test_atoms(
     """What a test coming out ``outcome`` says of the parameters (only what it surely says).
     Truth is taken only of ``flags`` (parameters with a literal default, ``cost_only=False``): a
     list's truth changes when it is filled, ``None``-ness only when it is rebound."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         return _test_atoms(test.expression, not outcome, params, scope, flags, assigned)
-    if isinstance(test, cst.BooleanOperation):
-        both = isinstance(test.operator, cst.And) == outcome  # `a and b` true, `a or b` false
+    if type(test) is cst.BooleanOperation:
+        both = (type(test.operator) is cst.And) == outcome  # `a and b` true, `a or b` false
         if both:
             return _test_atoms(test.left, outcome, params, scope, flags, assigned) | _test_atoms(
                 test.right, outcome, params, scope, flags, assigned
             )
         return set()
-    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+    if type(test) is cst.Call and type(test.func) is cst.Name and test.func.value == "isinstance" \
             and len(test.args) == 2:
         subject = _subject(test.args[0].value, params, assigned)
         if subject is None:
             return set()
         kind = " ".join(_CODE.code_for_node(test.args[1].value).split())
         return {(scope, subject, ("isa:" if outcome else "not:") + kind)}  # type: ignore[arg-type]
-    if isinstance(test, cst.Name) and test.value in params and test.value in flags:
+    if type(test) is cst.Name and test.value in params and test.value in flags:
         return {(scope, params[test.value], "truthy" if outcome else "falsy")}
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
         left, comp = test.left, test.comparisons[0]
         right = comp.comparator
-        if isinstance(left, cst.Name) and left.value == "None":
+        if type(left) is cst.Name and left.value == "None":
             left, right = right, left
-        if isinstance(left, cst.Name) and left.value in params and isinstance(right, cst.Name) \
-                and right.value == "None" and isinstance(comp.operator, (cst.Is, cst.IsNot)):
-            state = "none" if isinstance(comp.operator, cst.Is) else "notnone"
+        if type(left) is cst.Name and left.value in params and type(right) is cst.Name \
+                and right.value == "None" and type(comp.operator) in (cst.Is, cst.IsNot):
+            state = "none" if type(comp.operator) is cst.Is else "notnone"
             return {(scope, params[left.value], state if outcome else _OPPOSITE[state])}
-        if isinstance(comp.operator, (cst.Equal, cst.NotEqual)):
+        if type(comp.operator) in (cst.Equal, cst.NotEqual):
             if _string(left) is not None:
                 left, right = right, left
             text, subject = _string(right), _subject(left, params, assigned)
             if text is not None and subject is not None:
-                equal = isinstance(comp.operator, cst.Equal) == outcome
+                equal = (type(comp.operator) is cst.Equal) == outcome
                 return {(scope, subject, ("eq:" if equal else "ne:") + repr(text))}  # type: ignore[arg-type]
     return set()
 
@@ -182,7 +183,7 @@ def _assigned_attrs(scope: Scope, params: Subjects) -> frozenset[tuple[str, str]
 def _flag_params(scope: Scope) -> frozenset[str]:
     """Parameters whose default is a literal (``True``, ``None``, ``0``, ``"auto"``)."""
     node = scope.node
-    if not isinstance(node, (cst.FunctionDef, cst.Lambda)):
+    if type(node) not in (cst.FunctionDef, cst.Lambda):
         return frozenset()
     ps = node.params
     return frozenset(
@@ -291,7 +292,7 @@ def bind_consts(fn: Scope, consts: CallConsts, shift: int = 0, defaults: bool = 
             p = fn.param_named(str(key))
         if p is not None:
             out[p.index] = states
-    if defaults and isinstance(fn.node, cst.FunctionDef):
+    if defaults and type(fn.node) is cst.FunctionDef:
         ps = fn.node.params
         every = [*ps.posonly_params, *ps.params, *ps.kwonly_params]
         for p, node in zip(fn.params, every, strict=False):
@@ -309,7 +310,7 @@ def bind_consts(fn: Scope, consts: CallConsts, shift: int = 0, defaults: bool = 
 
 
 def _is_bool(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value in ("True", "False")
+    return type(expr) is cst.Name and expr.value in ("True", "False")
 
 
 def admits(guard: Guard, scope: int, values: dict[int, frozenset[str]]) -> bool:
@@ -323,10 +324,10 @@ def admits(guard: Guard, scope: int, values: dict[int, frozenset[str]]) -> bool:
 # --- isinstance narrowing ------------------------------------------------------------------------------
 def _checked_names(test: cst.BaseExpression) -> set[str]:
     """Names a true ``isinstance(name, ...)`` test (or a conjunction of them) has checked."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:
         return _checked_names(test.left) | _checked_names(test.right)
-    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
-            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name):
+    if type(test) is cst.Call and type(test.func) is cst.Name and test.func.value == "isinstance" \
+            and len(test.args) == 2 and type(test.args[0].value) is cst.Name:
         return {test.args[0].value.value}
     return set()
 
@@ -338,14 +339,14 @@ def _bound_in(instrs: list[tuple[str, cst.CSTNode]]) -> set[str]:
     out: set[str] = set()
     for kind, node in instrs:
         if kind == SMALL:
-            if isinstance(node, cst.Assign):
+            if type(node) is cst.Assign:
                 for t in node.targets:
                     out.update(target_names(t.target))
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            elif type(node) in (cst.AnnAssign, cst.AugAssign):
                 out.update(target_names(node.target))
-            elif isinstance(node, cst.Del):
+            elif type(node) is cst.Del:
                 out.update(target_names(node.target))
-            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            elif type(node) in (cst.Import, cst.ImportFrom):
                 return {"*"}  # (rare here) forget everything
         elif kind == FOR_BIND:
             out.update(target_names(node.target))  # type: ignore[attr-defined]
@@ -404,12 +405,12 @@ def _test_paths(
 ) -> list[Guard]:
     """What a test coming out ``outcome`` says, as alternatives (one of them holds): a false
     ``a and b`` says that ``a`` is false or that ``b`` is."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         return _test_paths(test.expression, not outcome, params, scope, flags, assigned)
-    if isinstance(test, cst.BooleanOperation):
+    if type(test) is cst.BooleanOperation:
         left = _test_paths(test.left, outcome, params, scope, flags, assigned)
         right = _test_paths(test.right, outcome, params, scope, flags, assigned)
-        if isinstance(test.operator, cst.And) == outcome:  # both hold
+        if (type(test.operator) is cst.And) == outcome:  # both hold
             both = [a | b for a in left for b in right if consistent(a | b)]
             return list(_bounded(both)) if both else [NO_GUARD]
         return list(_bounded(left + right))  # one of them holds

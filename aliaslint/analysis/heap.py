@@ -105,7 +105,7 @@ class HeapMixin:
         from .flow import _literal_key
 
         key = None
-        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+        if len(target.slice) == 1 and type(target.slice[0].slice) is cst.Index:
             key = _literal_key(target.slice[0].slice.value)
         if isinstance(key, str):
             dicts = frozenset(r for r in bases if self.mod.kind(r.obj) == Kind.DICT)
@@ -120,7 +120,7 @@ class HeapMixin:
             return
         for key, expr, value in elements:
             origin = (literal, expr)
-            if isinstance(literal, cst.Dict) and isinstance(key, str):
+            if type(literal) is cst.Dict and isinstance(key, str):
                 self._store_field(st, refs, key, value, origin)
             else:
                 self._store_elements(st, refs, value, origin)
@@ -158,9 +158,9 @@ class HeapMixin:
 
     def _call_drops_fields(self, call: cst.Call) -> bool:
         func = call.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             return func.value not in _READ_ONLY_BUILTINS
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             return func.attr.value not in _READ_ONLY_METHODS
         return True
 
@@ -245,8 +245,8 @@ class HeapMixin:
 
     def _maybe_plain(self, expr: cst.BaseExpression, st: "State") -> bool:
         """Whether ``expr`` may be a value without ``.copy()`` (``None``, a number) on some path."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return expr.value in st.plain or expr.value not in st.env
-        if isinstance(expr, (cst.IfExp, cst.BooleanOperation)):
+        if type(expr) in (cst.IfExp, cst.BooleanOperation):
             return True
         return False

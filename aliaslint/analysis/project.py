@@ -86,7 +86,7 @@ class Resolver:
             return None
         module_scope = m.info.scopes[0]
         for s in m.info.scopes:
-            if s.parent is module_scope and s.name == attr and isinstance(s.node, cst.FunctionDef):
+            if s.parent is module_scope and s.name == attr and type(s.node) is cst.FunctionDef:
                 return ("func", s.index)
         for c in m.info.classes:
             if c.name == attr and _is_top_level(c, m.module):
@@ -129,7 +129,7 @@ def settled_in(result: ModuleResult, scopes: set[int]) -> set[int]:
     for i in scopes:
         for f in result.found_by.get(i, ()):
             value = f.origin[1]
-            more = result.call_evidence.get(value, ()) if isinstance(value, cst.Call) else ()  # type: ignore[call-overload]
+            more = result.call_evidence.get(value, ()) if type(value) is cst.Call else ()  # type: ignore[call-overload]
             out.update(x for x in (f.scope, *(ev.scope for ev in (*f.evidence, *more))) if x not in scopes)
         summary = result.summaries.get(i)
         if summary is not None:

@@ -25,7 +25,7 @@ class ReadsMixin:
         """``a, b = b, a`` only renames: names that were different arrays still are."""
         targets = [el.value for el in node.targets[0].target.elements]  # type: ignore[attr-defined]
         values = [el.value for el in node.value.elements]  # type: ignore[attr-defined]
-        if not all(isinstance(x, cst.Name) for x in (*targets, *values)):
+        if not all(type(x) is cst.Name for x in (*targets, *values)):
             return frozenset()
         names = [t.value for t in targets]  # type: ignore[attr-defined]
         if sorted(names) != sorted(v.value for v in values) or len(set(names)) != len(names):  # type: ignore[attr-defined]
@@ -40,7 +40,7 @@ class ReadsMixin:
     ) -> None:
         """``A[i], A[j] = A[j], A[i]``: the values are evaluated first, so on an array of two
         dimensions ``A[i]`` is a view of the row the first target just overwrote."""
-        if not written or not isinstance(value, cst.Subscript):
+        if not written or type(value) is not cst.Subscript:
             return
         views = {r.obj for r in refs if r.rel >= Rel.VIEW and not r.cond and self.mod.kind(r.obj) == Kind.ARRAY}
         hit = views & self._targets
@@ -61,8 +61,8 @@ class ReadsMixin:
 
     def _rename_pairs(self, name: str, origin: Origin | None, st: State, new: Refs) -> None:
         """``name`` is rebound: its pairs go, unless it copies another name (``tmp = u``)."""
-        source = origin[1].value if origin is not None and isinstance(origin[1], cst.Name) else None
-        if origin is not None and source is None and isinstance(origin[1], cst.Call):
+        source = origin[1].value if origin is not None and type(origin[1]) is cst.Name else None
+        if origin is not None and source is None and type(origin[1]) is cst.Call:
             old = {r.obj for r in st.env.get(name, EMPTY)}
             if new and old and all(r.obj in old for r in new):
                 return  # `p = np.asarray(p, dtype=...)`: still one of the arrays it was
@@ -111,9 +111,9 @@ class ReadsMixin:
                 out.add("compared")
                 break
         instr = self._instr
-        if isinstance(instr, cst.Assign) and instr.value is node and obj in self._targets:
+        if type(instr) is cst.Assign and instr.value is node and obj in self._targets:
             out.add("writeback")
-        if isinstance(instr, (cst.Assign, cst.AnnAssign)) and isinstance(instr.value, cst.Subscript) \
+        if type(instr) in (cst.Assign, cst.AnnAssign) and type(instr.value) is cst.Subscript \
                 and instr.value.value is node:
             out.add("store")  # `v = a[i]` keeps a view of the stale name: only reading `v` reads it
         return frozenset(out)

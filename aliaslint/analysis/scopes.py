@@ -62,7 +62,7 @@ class Scope:
     def param_nodes(self) -> dict[str, cst.Name]:
         """The parameters' name nodes (where a parameter's value comes from)."""
         node = self.node
-        if isinstance(node, cst.Module):
+        if type(node) is cst.Module:
             return {}
         ps = node.params
         every = [*ps.posonly_params, *ps.params, *ps.kwonly_params]
@@ -85,9 +85,9 @@ class Scope:
     @property
     def cfg(self) -> CFG:
         if self._cfg is None:
-            if isinstance(self.node, cst.Module):
+            if type(self.node) is cst.Module:
                 self._cfg = build_function_cfg(self.node.body)
-            elif isinstance(self.node, cst.FunctionDef):
+            elif type(self.node) is cst.FunctionDef:
                 self._cfg = build_function_cfg(self.node.body)
             else:
                 self._cfg = build_lambda_cfg(self.node)
@@ -195,22 +195,22 @@ class ModuleInfo:
 
 def target_names(target: cst.CSTNode) -> list[str]:
     """Names a binding target binds (``a``, ``a, (b, *c)``); attributes and subscripts bind none."""
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) in (cst.Tuple, cst.List):
         out: list[str] = []
         for el in target.elements:
             out.extend(target_names(el.value))
         return out
-    if isinstance(target, cst.StarredElement):
+    if type(target) is cst.StarredElement:
         return target_names(target.value)
     return []
 
 
 def dotted_name(node: cst.CSTNode) -> str | None:
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         base = dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr.value}"
     return None
@@ -218,7 +218,7 @@ def dotted_name(node: cst.CSTNode) -> str | None:
 
 def _decorator_name(dec: cst.Decorator) -> str:
     expr = dec.decorator
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         expr = expr.func
     return (dotted_name(expr) or "").rsplit(".", 1)[-1]
 
@@ -246,12 +246,12 @@ class _Collector(Walker):
         return self.stack[-1]
 
     def _attr_target(self, t: cst.BaseExpression) -> None:
-        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
+        if type(t) is cst.Attribute and type(t.value) is cst.Name:
             self.cur.attr_targets.add((t.value.value, t.attr.value))
-        elif isinstance(t, (cst.Tuple, cst.List)):
+        elif type(t) in (cst.Tuple, cst.List):
             for e in t.elements:
                 self._attr_target(e.value)
-        elif isinstance(t, cst.StarredElement):
+        elif type(t) is cst.StarredElement:
             self._attr_target(t.value)
 
     def _bind(self, names: list[str]) -> None:
@@ -268,7 +268,7 @@ class _Collector(Walker):
             qual = f"{cls.name}.{name}"
         scope = Scope(len(self.scopes), node, qual, parent, cls, _params_of(params))
         scope.locals.update(p.name for p in scope.params)
-        if params.star_arg is not None and isinstance(params.star_arg, cst.Param):
+        if params.star_arg is not None and type(params.star_arg) is cst.Param:
             scope.locals.add(params.star_arg.name.value)
         if params.star_kwarg is not None:
             scope.locals.add(params.star_kwarg.name.value)
@@ -326,7 +326,7 @@ class _Collector(Walker):
             self._attr_target(t.target)
             names = target_names(t.target)
             self._bind(names)
-            if isinstance(node.value, cst.Lambda) and len(names) == 1:
+            if type(node.value) is cst.Lambda and len(names) == 1:
                 self.lambda_names[node.value] = names[0]
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -392,7 +392,7 @@ class _Collector(Walker):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = "." * len(node.relative) + (dotted_name(node.module) or "" if node.module else "")
-        if isinstance(node.names, cst.ImportStar):
+        if type(node.names) is cst.ImportStar:
             self.cur.star_imports.append(module)
             return
         for alias in node.names:

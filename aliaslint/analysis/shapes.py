@@ -35,26 +35,24 @@ class ShapeFacts:
 
 
 def is_index_literal(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return True
-    return isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and isinstance(
-        expr.expression, cst.Integer
-    )
+    return type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus and type(expr.expression) is cst.Integer
 
 
 def is_int_expr(expr: cst.BaseExpression, ints: frozenset[str] | set[str]) -> bool:
     """Whether ``expr`` is surely an integer, given the names known to be integers."""
     if is_index_literal(expr):
         return True
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value in ints
-    if isinstance(expr, cst.UnaryOperation):
-        return isinstance(expr.operator, (cst.Minus, cst.Plus)) and is_int_expr(expr.expression, ints)
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.UnaryOperation:
+        return type(expr.operator) in (cst.Minus, cst.Plus) and is_int_expr(expr.expression, ints)
+    if type(expr) is cst.BinaryOperation:
         return isinstance(expr.operator, _INT_OPS) and is_int_expr(expr.left, ints) and is_int_expr(expr.right, ints)
-    if isinstance(expr, cst.IfExp):
+    if type(expr) is cst.IfExp:
         return is_int_expr(expr.body, ints) and is_int_expr(expr.orelse, ints)
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         name = dotted_name(expr.func) or ""
         last = name.rsplit(".", 1)[-1]
         if any(a.keyword is not None and a.keyword.value == "axis" for a in expr.args):
@@ -64,19 +62,19 @@ def is_int_expr(expr: cst.BaseExpression, ints: frozenset[str] | set[str]) -> bo
         if last in _ARG_REDUCERS:
             # np.argmin(v) or v.argmin(): one flat index; with `axis` it is an array
             return len(expr.args) <= 1
-        return last == "index" and isinstance(expr.func, cst.Attribute)  # list.index(v)
+        return last == "index" and type(expr.func) is cst.Attribute  # list.index(v)
     return False
 
 
 def _is_plain_index(el: cst.SubscriptElement) -> bool:
     """An index that selects along an axis (not ``None``/``...``, which add or keep axes)."""
     s = el.slice
-    if isinstance(s, cst.Slice):
+    if type(s) is cst.Slice:
         return True
     v = s.value
-    if isinstance(v, cst.Ellipsis) or (isinstance(v, cst.Name) and v.value == "None"):
+    if type(v) is cst.Ellipsis or (type(v) is cst.Name and v.value == "None"):
         return False
-    return not (isinstance(v, cst.Attribute) and v.attr.value == "newaxis")
+    return not (type(v) is cst.Attribute and v.attr.value == "newaxis")
 
 
 class _Facts(Walker):
@@ -86,12 +84,12 @@ class _Facts(Walker):
         self.matrices: set[str] = set()
 
     def _bind(self, target: cst.CSTNode, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.bindings.setdefault(target.value, []).append(value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             for el in target.elements:
                 self._bind(el.value, None)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._bind(target.value, None)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -110,18 +108,18 @@ class _Facts(Walker):
     def visit_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
             target = t.target
-            if isinstance(target, (cst.Tuple, cst.List)) and isinstance(node.value, cst.Attribute) \
+            if type(target) in (cst.Tuple, cst.List) and type(node.value) is cst.Attribute \
                     and node.value.attr.value == "shape":
                 names = [el.value for el in target.elements]
                 for n in names:
                     self._bind(n, cst.Integer("0"))  # n, m = a.shape: integers, and a is 2-d
                 base = node.value.value
-                if len(names) >= 2 and isinstance(base, cst.Name):
+                if len(names) >= 2 and type(base) is cst.Name:
                     self.matrices.add(base.value)
-            elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)) \
+            elif type(target) in (cst.Tuple, cst.List) and type(node.value) in (cst.Tuple, cst.List) \
                     and len(target.elements) == len(node.value.elements):
                 for el, v in zip(target.elements, node.value.elements, strict=True):
-                    self._bind(el.value, v.value if not isinstance(v, cst.StarredElement) else None)
+                    self._bind(el.value, v.value if type(v) is not cst.StarredElement else None)
             else:
                 self._bind(target, node.value)
 
@@ -129,18 +127,18 @@ class _Facts(Walker):
         self._bind(node.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
+        if type(node.target) is cst.Name:
             op = node.operator
-            ok = isinstance(op, (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
-                                 cst.ModuloAssign))
+            ok = type(op) in (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
+                                 cst.ModuloAssign)
             self._bind(node.target, node.value if ok else None)
 
     def visit_For(self, node: cst.For) -> None:
         it = node.iter
-        name = dotted_name(it.func) if isinstance(it, cst.Call) else None
+        name = dotted_name(it.func) if type(it) is cst.Call else None
         if name == "range":
             self._bind(node.target, cst.Integer("0"))
-        elif name == "enumerate" and isinstance(node.target, (cst.Tuple, cst.List)) and node.target.elements:
+        elif name == "enumerate" and type(node.target) in (cst.Tuple, cst.List) and node.target.elements:
             first, *rest = node.target.elements
             self._bind(first.value, cst.Integer("0"))
             for el in rest:
@@ -164,15 +162,15 @@ class _Facts(Walker):
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         base = node.value
-        if isinstance(base, cst.Name) and sum(1 for el in node.slice if _is_plain_index(el)) >= 2:
+        if type(base) is cst.Name and sum(1 for el in node.slice if _is_plain_index(el)) >= 2:
             self.matrices.add(base.value)  # a[i, j], a[:, j]
-        elif isinstance(base, cst.Subscript) and isinstance(base.value, cst.Name) and len(base.slice) == 1 \
-                and len(node.slice) == 1 and all(isinstance(el.slice, cst.Index) for el in (*base.slice, *node.slice)):
+        elif type(base) is cst.Subscript and type(base.value) is cst.Name and len(base.slice) == 1 \
+                and len(node.slice) == 1 and all(type(el.slice) is cst.Index for el in (*base.slice, *node.slice)):
             self.matrices.add(base.value.value)  # a[i][j]
-        elif isinstance(base, cst.Attribute) and base.attr.value == "shape" and isinstance(base.value, cst.Name) \
-                and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        elif type(base) is cst.Attribute and base.attr.value == "shape" and type(base.value) is cst.Name \
+                and len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
             v = node.slice[0].slice.value
-            if isinstance(v, cst.Integer) and v.value not in ("0",):
+            if type(v) is cst.Integer and v.value not in ("0",):
                 self.matrices.add(base.value.value)  # a.shape[1]
 
 
@@ -181,7 +179,7 @@ def shape_facts(scope: Scope) -> ShapeFacts:
     if cached is not None:
         return cached  # type: ignore[return-value]
     node = scope.node
-    if isinstance(node, cst.Lambda):
+    if type(node) is cst.Lambda:
         facts = ShapeFacts(frozenset(), frozenset())
     else:
         w = _Facts(node)
@@ -189,7 +187,7 @@ def shape_facts(scope: Scope) -> ShapeFacts:
         for p in scope.params:
             ann = p.annotation
             w.bindings.setdefault(p.name, []).append(
-                cst.Integer("0") if isinstance(ann, cst.Name) and ann.value == "int" else None
+                cst.Integer("0") if type(ann) is cst.Name and ann.value == "int" else None
             )
         ints = {n for n, values in w.bindings.items() if all(v is not None for v in values)}
         changed = True
@@ -208,12 +206,12 @@ def _literal_len(expr: cst.BaseExpression | None) -> int | None:
     """How many dimensions a shape argument gives: ``(n, m)`` is 2, ``n`` is 1, a name is unknown."""
     if expr is None:
         return None
-    if isinstance(expr, (cst.Tuple, cst.List)):
-        if any(isinstance(el, cst.StarredElement) for el in expr.elements):
+    if type(expr) in (cst.Tuple, cst.List):
+        if any(type(el) is cst.StarredElement for el in expr.elements):
             return None
         return len(expr.elements)
-    if isinstance(expr, (cst.Integer, cst.BinaryOperation)) or (
-        isinstance(expr, cst.Call) and dotted_name(expr.func) in ("len", "int")
+    if type(expr) in (cst.Integer, cst.BinaryOperation) or (
+        type(expr) is cst.Call and dotted_name(expr.func) in ("len", "int")
     ):
         return 1
     return None
@@ -222,7 +220,7 @@ def _literal_len(expr: cst.BaseExpression | None) -> int | None:
 def literal_depth(expr: cst.BaseExpression) -> int:
     """Nesting depth of a list literal (``[[1, 2], [3, 4]]`` is 2)."""
     depth = 0
-    while isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
+    while type(expr) in (cst.List, cst.Tuple) and expr.elements:
         depth += 1
         expr = expr.elements[0].value
     return depth
@@ -268,7 +266,7 @@ def random_ndim(method: str, call: cst.Call) -> int | None:
     size = _arg(call, pos, "size")
     if size is None:
         return None if any(a.star for a in call.args) else 0
-    if isinstance(size, cst.Name) and size.value == "None":
+    if type(size) is cst.Name and size.value == "None":
         return 0
     return _literal_len(size) or -1  # -1: an array of unknown shape
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .flow import FlowFinding, Origin
+from .literals import string_value
 from .summaries import ModuleResult
 
 # Words that name a value kept from before (any part of the name, or its end: `xold`, `gbest`).
@@ -94,15 +95,15 @@ def newer_name(source: str, target: str) -> bool:
 
 def _target(store: cst.CSTNode, value: cst.BaseExpression) -> cst.BaseExpression | None:
     """What an assignment binds ``value`` to (``x_old`` in ``x_old = x``)."""
-    if isinstance(store, cst.Assign):
-        if len(store.targets) == 1 and isinstance(store.targets[0].target, (cst.Tuple, cst.List)) \
-                and isinstance(store.value, (cst.Tuple, cst.List)):
+    if type(store) is cst.Assign:
+        if len(store.targets) == 1 and type(store.targets[0].target) in (cst.Tuple, cst.List) \
+                and type(store.value) in (cst.Tuple, cst.List):
             for t, v in zip(store.targets[0].target.elements, store.value.elements, strict=False):
                 if v.value is value:
                     return t.value
             return None
         return store.targets[-1].target
-    if isinstance(store, cst.AnnAssign):
+    if type(store) is cst.AnnAssign:
         return store.target
     return None
 
@@ -116,7 +117,7 @@ def _shown(store: cst.CSTNode, value: cst.BaseExpression, name: str) -> str:
     """The snapshot as the code spells it: ``x_old``, ``self.best``, ``state["x_prev"]``."""
     target = _target(store, value)
     if target is None:
-        return f'"{name}"' if isinstance(store, cst.Dict) and name else name
+        return f'"{name}"' if type(store) is cst.Dict and name else name
     return " ".join(_EMPTY.code_for_node(target).split())
 
 
@@ -124,30 +125,30 @@ _EMPTY = cst.Module([])
 
 
 def _written(target: cst.BaseExpression) -> str | None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return target.value
-    if isinstance(target, cst.Attribute):
+    if type(target) is cst.Attribute:
         return target.attr.value
-    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+    if type(target) is cst.Subscript and len(target.slice) == 1 and type(target.slice[0].slice) is cst.Index:
         key = target.slice[0].slice.value
-        if isinstance(key, cst.SimpleString):
-            return str(key.evaluated_value)
+        if type(key) is cst.SimpleString:
+            return str(string_value(key))
     return None
 
 
 def _held_name(f: FlowFinding) -> str | None:
     """The snapshot's own name, as the read spells it."""
     read = f.read
-    if isinstance(read, cst.Name):
+    if type(read) is cst.Name:
         return read.value
-    if isinstance(read, cst.Attribute):
+    if type(read) is cst.Attribute:
         return read.attr.value
-    return _written(read) if isinstance(read, cst.Subscript) else None
+    return _written(read) if type(read) is cst.Subscript else None
 
 
 # --- regions: a write into one row does not change a view of another ----------------------------
 def _int(expr: cst.BaseExpression | None) -> int | None:
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return int(expr.value, 0) if expr.value.isdigit() else None
     return None
 
@@ -155,7 +156,7 @@ def _int(expr: cst.BaseExpression | None) -> int | None:
 def _span(el: cst.SubscriptElement) -> tuple[int, int] | None:
     """A literal, non-negative range of one axis (``2`` is [2, 3), ``1:4`` is [1, 4))."""
     s = el.slice
-    if isinstance(s, cst.Index):
+    if type(s) is cst.Index:
         i = _int(s.value)
         return None if i is None else (i, i + 1)
     if s.step is not None:
@@ -170,7 +171,7 @@ def _span(el: cst.SubscriptElement) -> tuple[int, int] | None:
 def _offset(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
     """``i`` and ``i - 1`` (or ``i + 2``): the same index moved by a non-zero literal."""
     for x, y in ((a, b), (b, a)):
-        if isinstance(y, cst.BinaryOperation) and isinstance(y.operator, (cst.Add, cst.Subtract)) \
+        if type(y) is cst.BinaryOperation and type(y.operator) in (cst.Add, cst.Subtract) \
                 and y.left.deep_equals(x) and _int(y.right) not in (None, 0):
             return True
     return False
@@ -181,9 +182,9 @@ def _axis_disjoint(a: cst.SubscriptElement, b: cst.SubscriptElement) -> bool:
     if sa is not None and sb is not None:
         return sa[1] <= sb[0] or sb[1] <= sa[0]
     x, y = a.slice, b.slice
-    if isinstance(x, cst.Index) and isinstance(y, cst.Index) and _offset(x.value, y.value):
+    if type(x) is cst.Index and type(y) is cst.Index and _offset(x.value, y.value):
         return True
-    if isinstance(x, cst.Slice) and isinstance(y, cst.Slice) and x.step is None and y.step is None:
+    if type(x) is cst.Slice and type(y) is cst.Slice and x.step is None and y.step is None:
         # `[:n]` and `[n:]`: one ends where the other starts
         if x.upper is not None and y.lower is not None and x.lower is None and y.upper is None:
             return x.upper.deep_equals(y.lower)
@@ -194,7 +195,7 @@ def _axis_disjoint(a: cst.SubscriptElement, b: cst.SubscriptElement) -> bool:
 
 def disjoint(view: cst.BaseExpression, write: cst.CSTNode) -> bool:
     """Whether the code shows that a write into ``write`` cannot touch the view ``view``."""
-    if not (isinstance(view, cst.Subscript) and isinstance(write, cst.Subscript)):
+    if not (type(view) is cst.Subscript and type(write) is cst.Subscript):
         return False
     if not view.value.deep_equals(write.value):
         return False
@@ -204,22 +205,22 @@ def disjoint(view: cst.BaseExpression, write: cst.CSTNode) -> bool:
 # --- the classification -----------------------------------------------------------------------------
 def _shape(value: cst.BaseExpression) -> str:
     """``whole`` (the array itself), ``slice`` (basic slicing), or ``row`` (an integer index)."""
-    if not isinstance(value, cst.Subscript):
+    if type(value) is not cst.Subscript:
         return "whole"
-    if any(isinstance(el.slice, cst.Slice) for el in value.slice):
+    if any(type(el.slice) is cst.Slice for el in value.slice):
         return "slice"
     return "row"
 
 
 def _full_slice(value: cst.BaseExpression) -> bool:
-    return isinstance(value, cst.Subscript) and all(
-        isinstance(el.slice, cst.Slice) and el.slice.lower is None and el.slice.upper is None and el.slice.step is None
+    return type(value) is cst.Subscript and all(
+        type(el.slice) is cst.Slice and el.slice.lower is None and el.slice.upper is None and el.slice.step is None
         for el in value.slice
     )
 
 
 def _is_param_origin(origin: Origin) -> bool:
-    return isinstance(origin[0], (cst.FunctionDef, cst.Lambda))
+    return type(origin[0]) in (cst.FunctionDef, cst.Lambda)
 
 
 def _makes(f: FlowFinding, origin: Origin) -> bool:
@@ -230,7 +231,7 @@ def _makes(f: FlowFinding, origin: Origin) -> bool:
 
 def _asks_for_buffer(value: cst.BaseExpression) -> bool:
     """``res = np.dot(a, b, out=buf)``: the code asked for the buffer itself."""
-    return isinstance(value, cst.Call) and any(a.keyword is not None and a.keyword.value == "out" for a in value.args)
+    return type(value) is cst.Call and any(a.keyword is not None and a.keyword.value == "out" for a in value.args)
 
 
 def _snapshot(f: FlowFinding) -> Candidate | None:
@@ -247,7 +248,7 @@ def _snapshot(f: FlowFinding) -> Candidate | None:
     if compared and _twin(value, f):
         compared = False  # `a = x.T; b = x.T`: made alike to be one memory, not one kept from before
     if shape == "whole":
-        source = value.value if isinstance(value, cst.Name) else None
+        source = value.value if type(value) is cst.Name else None
         if copy_name(name) or compared or (source is not None and newer_name(source, name)):
             return Candidate("ALI003", store, value, f.origin, shown, f)
         return None
@@ -262,17 +263,17 @@ def _twin(value: cst.BaseExpression, f: FlowFinding) -> bool:
     """The write went through another name made by the very same expression (``a = x.T`` beside
     ``b = x.T``): two handles on one memory, which the code reads side by side on purpose."""
     link = f.link
-    return link is not None and link != f.origin and not isinstance(value, cst.Name) and link[1].deep_equals(value)
+    return link is not None and link != f.origin and type(value) is not cst.Name and link[1].deep_equals(value)
 
 
 def _written_at(store: cst.CSTNode, value: cst.BaseExpression) -> str | None:
     """The attribute or key a field store writes (``best`` in ``self.best = x``)."""
-    if isinstance(store, cst.Dict):
+    if type(store) is cst.Dict:
         for el in store.elements:
-            if isinstance(el, cst.DictElement) and el.value is value and isinstance(el.key, cst.SimpleString):
-                return str(el.key.evaluated_value)
+            if type(el) is cst.DictElement and el.value is value and type(el.key) is cst.SimpleString:
+                return str(string_value(el.key))
         return None
-    if isinstance(store, (cst.Assign, cst.AnnAssign)):
+    if type(store) in (cst.Assign, cst.AnnAssign):
         return _target_name(store, value)
     return None
 
@@ -297,7 +298,7 @@ def _through_view(f: FlowFinding) -> Candidate | None:
     if _shape(value) == "whole" or _makes(f, link):
         return None
     name = _target_name(store, value) or ""
-    read = f.read.value if isinstance(f.read, cst.Name) else None
+    read = f.read.value if type(f.read) is cst.Name else None
     if read == name:
         return None
     # writing into a view named `prev` is how code steps a window forward; into a "copy" it is not
@@ -314,11 +315,11 @@ def classify(result: ModuleResult) -> dict[tuple[str, cst.CSTNode], list[Candida
         if f.how != "inplace" or "store" in f.signals:
             continue  # a buffer overwritten by a call (ALI001), or a stale value only written into
         value = f.origin[1]
-        if isinstance(value, cst.Call) and (f.evidence or result.call_evidence.get(value)):
+        if type(value) is cst.Call and (f.evidence or result.call_evidence.get(value)):
             continue  # ALI001: a call result that aliases
         if f.holder == "elems":
             # an element of a literal (`ys = [y]`, `traj += [x]`) is reported where it is written
-            site = value if isinstance(f.origin[0], (cst.List, cst.Dict)) else f.origin[0]
+            site = value if type(f.origin[0]) in (cst.List, cst.Dict) else f.origin[0]
             cand: Candidate | None = Candidate("ALI004", site, value, f.origin, _held_name(f) or "", f)
         else:
             cand = _snapshot(f) or _through_view(f)

@@ -1,0 +1,58 @@
+"""The analysis tells LibCST's node classes apart by ``type(node) is cst.Name`` rather than
+``isinstance``: every LibCST node class is an ABC, and ``isinstance`` with one that does not
+match goes through ``ABCMeta.__instancecheck__``, about 3% of a cold run. That is the same test
+only for a class nothing derives from; these tests keep it so as LibCST changes."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+import aliaslint
+from aliaslint.analysis.literals import string_value
+
+ANALYSIS = Path(aliaslint.__file__).parent / "analysis"
+
+
+def _compared_by_type(path: Path) -> set[str]:
+    """The names of ``cst.X`` that the module compares a ``type(...)`` with (``is``, ``in``)."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)
+                and isinstance(node.left.func, ast.Name) and node.left.func.id == "type"):
+            continue
+        for right in node.comparators:
+            for el in right.elts if isinstance(right, ast.Tuple) else [right]:
+                if isinstance(el, ast.Attribute) and isinstance(el.value, ast.Name) and el.value.id == "cst":
+                    out.add(el.attr)
+    return out
+
+
+def test_the_analysis_compares_by_type_only_classes_nothing_derives_from() -> None:
+    names = {n for path in sorted(ANALYSIS.glob("*.py")) for n in _compared_by_type(path)}
+    assert {"Name", "Attribute", "Call", "Subscript"} <= names  # the test sees the comparisons
+    derived = {n: [c.__name__ for c in getattr(cst, n).__subclasses__()] for n in sorted(names)}
+    assert {n: d for n, d in derived.items() if d} == {}
+
+
+def test_the_finder_sees_an_abstract_class() -> None:
+    """What the test above relies on: ``BaseExpression`` has subclasses, and would be caught."""
+    assert cst.BaseExpression.__subclasses__()
+
+
+@pytest.mark.parametrize("text", ['"lin"', "b'x'", "r'\\d'", "'''a\nb'''", '"\\N{BULLET}"'])
+def test_a_string_value_is_libcsts(text: str) -> None:
+    node = cst.parse_expression(text)
+    assert isinstance(node, cst.SimpleString)
+    assert string_value(node) == node.evaluated_value
+    assert string_value(node) == node.evaluated_value  # and again, from the cache
+
+
+def test_a_string_literal_that_cannot_be_evaluated_raises_each_time() -> None:
+    node = cst.SimpleString('"\\N{NO SUCH NAME}"')
+    for _ in range(2):
+        with pytest.raises(SyntaxError):
+            string_value(node)
