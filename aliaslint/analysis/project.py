@@ -47,6 +47,7 @@ class Resolver:
                  load: "Callable[[SourceModule], SourceModule | None] | None" = None) -> None:
         self.by_name = {m.name: m for m in modules}
         self.module_of_scope: dict[int, SourceModule] = {}
+        self._tops: dict[int, tuple[ModuleInfo, dict[str, Obj]]] = {}  # by id of the module (see _top_level)
         for m in modules:
             if m.info is not None:
                 self.add(m)
@@ -84,17 +85,34 @@ class Resolver:
             m = self._load(m)
         if m is None or m.info is None:
             return None
-        module_scope = m.info.scopes[0]
-        for s in m.info.scopes:
-            if s.parent is module_scope and s.name == attr and type(s.node) is cst.FunctionDef:
-                return ("func", s.index)
-        for c in m.info.classes:
-            if c.name == attr and _is_top_level(c, m.module):
-                return ("class", c.index)
-        reexport = module_scope.imports.get(attr)
+        found = self._top_level(m).get(attr)
+        if found is not None:
+            return found
+        reexport = m.info.scopes[0].imports.get(attr)
         if reexport is not None:
             return self._lookup(absolute_import(m, reexport), depth + 1, load)
         return None
+
+    def _top_level(self, m: SourceModule) -> dict[str, Obj]:
+        """The module's top-level functions and classes by name, the first of each name, a
+        function before a class: a lookup went through all the module's scopes, and a big
+        component's analysis makes hundreds of thousands."""
+        assert m.info is not None
+        kept = self._tops.get(id(m))
+        if kept is not None and kept[0] is m.info:
+            return kept[1]
+        module_scope = m.info.scopes[0]
+        functions: dict[str, Obj] = {}
+        for s in m.info.scopes:
+            if s.parent is module_scope and type(s.node) is cst.FunctionDef:
+                functions.setdefault(s.name, ("func", s.index))
+        classes: dict[str, Obj] = {}
+        for c in m.info.classes:
+            if _is_top_level(c, m.module):
+                classes.setdefault(c.name, ("class", c.index))
+        names = {**classes, **functions}
+        self._tops[id(m)] = (m.info, names)
+        return names
 
 
 

@@ -188,6 +188,8 @@ class State:
                              (self.dups, other.dups)):
             for key, value in theirs.items():
                 cur = mine.get(key)
+                if cur is value:  # mostly: both sides are copies of one state
+                    continue
                 if cur is None:
                     mine[key] = value
                     changed = True
