@@ -204,6 +204,40 @@ def test_a_big_files_positions_come_from_its_statements_parsed_one_at_a_time(
     assert len(parsed) == 5 and max(parsed) < len(text)  # the imports, NOTE, `lin`, `grad`, `print(...)`
 
 
+def test_positions_by_statement_are_worked_out_for_the_statements_asked_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LibCST's positions of a statement (its `PositionProvider`, two thirds of reporting in a big
+    file) are worked out when a node of it is first asked for; iterating works out the rest, and
+    gives what a parse of the whole file gives."""
+    text = "def f(a):\n    return a\n\n\ndef g(b):\n    b[0] = 1\n    return b\n\n\nh = g\n"
+    tree = convert_module(text)
+    chunks = cst_from_ast._chunks(tree, text)
+    assert chunks is not None
+    resolved: list[int] = []
+    real = cst_from_ast.MetadataWrapper
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def resolve(self, provider):  # type: ignore[no-untyped-def]
+            resolved.append(1)
+            return super().resolve(provider)
+
+    monkeypatch.setattr(cst_from_ast, "MetadataWrapper", Counted)
+    positions, pairs = cst_from_ast._positions_by_statement(tree, *chunks)
+    assert resolved == []  # parsed and paired, no position worked out yet
+    g = tree.body[1]
+    assert isinstance(g, cst.FunctionDef)
+    write, ret = g.body.body
+    assert (positions[g.name].start.line, positions[g.name].start.column) == (5, 4)
+    assert (positions[ret].start.line, positions[ret].end.line) == (7, 7)
+    assert write in positions and resolved == [1]  # one statement's, once
+    with pytest.raises(KeyError):
+        positions[cst.Name("elsewhere")]
+    every = dict(positions)
+    assert len(resolved) == 3 and len(positions) == len(every)
+    whole, _ = cst_from_ast.positions_as_parsed(tree, text)  # parsed whole: it is small
+    alone = [n for n in every if type(n) in (cst.Name, cst.FunctionDef, cst.Return, cst.Assign, cst.Subscript)]
+    assert len(alone) > 10 and [every[n] for n in alone] == [whole[n] for n in alone]
+
+
 @pytest.mark.parametrize("path", OURS[::3], ids=lambda p: str(p.relative_to(ROOT)))
 def test_positions_by_statement_are_those_of_the_whole_files_parse(path: Path) -> None:
     """Over the fixtures and aliaslint's code: every node that stands in one place only (a node
