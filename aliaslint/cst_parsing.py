@@ -56,6 +56,8 @@ from typing import Any, Callable, Iterator
 import libcst as cst
 from libcst._nodes.base import CSTNode
 
+from . import cst_identity  # noqa: F401  (before any node is made)
+
 
 _MISSING = object()
 

@@ -124,6 +124,8 @@ def fix_texts(texts: list[str], lint: Callable[[list[str]], list[list[Diagnostic
     """
     import libcst as cst  # only a run that fixes needs it
 
+    from . import cst_identity  # noqa: F401  (before any node is made)
+
     texts = list(texts)
     fixed = [0] * len(texts)
     failed: list[FixError | None] = [None] * len(texts)

@@ -56,3 +56,35 @@ def test_a_string_literal_that_cannot_be_evaluated_raises_each_time() -> None:
     for _ in range(2):
         with pytest.raises(SyntaxError):
             string_value(node)
+
+
+def test_nodes_are_compared_and_hashed_by_identity_in_c() -> None:
+    """`cst_identity` gives every node class `object`'s `__eq__` and `__hash__` (LibCST's say the
+    same in Python): a node equals itself only, whatever its fields."""
+    from aliaslint import cst_identity
+
+    assert cst_identity.IN_C
+    a, b = cst.Name("x"), cst.Name("x")
+    assert type(a).__hash__ is object.__hash__ and type(a).__eq__ is object.__eq__
+    assert a == a and a != b and not (a == b) and hash(a) == hash(a)
+    assert {a: 1}.get(b) is None and b not in [a] and a in (b, a)
+    assert a.deep_equals(b)  # what LibCST offers for equal fields, untouched
+
+
+def test_every_module_that_makes_nodes_loads_the_identity_first() -> None:
+    """A node hashed before `cst_identity` changed the classes would be lost from the tables it was
+    put in: importing any module of aliaslint that imports LibCST loads it, before the module can
+    make a node; a function that imports LibCST (`fixes`) imports it too."""
+    import subprocess
+    import sys
+
+    root = Path(aliaslint.__file__).parent
+    texts = {p: p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+    at_top = [".".join(p.relative_to(root.parent).with_suffix("").parts)
+              for p, text in texts.items() if any(line.startswith("import libcst") for line in text.splitlines())]
+    inside = [text for text in texts.values() if "    import libcst" in text]
+    assert len(at_top) > 20 and inside
+    probe = "import sys, importlib; importlib.import_module(sys.argv[1]); print('aliaslint.cst_identity' in sys.modules)"
+    assert [m for m in at_top
+            if subprocess.run([sys.executable, "-c", probe, m], capture_output=True, text=True).stdout.strip() != "True"] == []
+    assert all("    from . import cst_identity" in text for text in inside)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import libcst as cst
 
+from .. import cst_identity  # noqa: F401  (before any node is made)
 from .values import EMPTY, Kind, Obj, Ref, Refs, is_callable_obj, older
 
 if TYPE_CHECKING:

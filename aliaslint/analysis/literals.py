@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import libcst as cst
 
+from .. import cst_identity  # noqa: F401  (before any node is made)
+
 
 def string_value(node: cst.SimpleString) -> str | bytes:
     """What ``node.evaluated_value`` gives, and raises the same on a text it cannot evaluate."""

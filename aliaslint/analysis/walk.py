@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterator
 
 import libcst as cst
 
+from .. import cst_identity  # noqa: F401  (before any node is made)
+
 # Fields that never hold code: whitespace, punctuation and the like.
 _SKIP = frozenset(
     {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from .. import cst_identity  # noqa: F401  (before any node is made)
 from ..diagnostics import Edit, Location
 
 OBSERVE = "_aliaslint_observe"
