@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 from collections import deque
@@ -722,11 +723,15 @@ def _fresh_context() -> multiprocessing.context.BaseContext:
     this process's pages or threads. Importing LibCST and the analysis took each process started
     anew about 0.28 s (ten or so in a cold run of the corpus, most of them on its longest path);
     one forked from the server starts in about 0.01 s, after the server's own 0.26 s once."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, "aliaslint.checker"])
-    return context
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__, "aliaslint.checker"])
+        try:
+            multiprocessing.forkserver.ensure_running()  # its socket needs a writable temporary folder
+            return context
+        except OSError:
+            pass
+    return multiprocessing.get_context("spawn")
 
 
 def _parse_ahead(files: list[SourceFile]) -> None:

@@ -399,6 +399,23 @@ def test_processes_of_their_own_are_forked_from_one_server_not_from_this_process
     assert parents[0] == parents[1] != os.getpid()
 
 
+def test_processes_of_their_own_are_started_anew_where_no_fork_server_starts(
+    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fork server's socket needs a writable temporary folder; where it cannot start, a
+    process of its own is started anew, as before, and the diagnostics are the same."""
+    import multiprocessing.forkserver
+
+    def refused() -> None:
+        raise PermissionError("no writable temporary folder")
+
+    monkeypatch.setattr(multiprocessing.forkserver, "ensure_running", refused)
+    assert engine._fresh_context().get_start_method() == "spawn"
+    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 4)
+    monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
+    assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
+
+
 def test_trees_parsed_ahead_are_the_checks_and_are_not_parsed_again(
     files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
