@@ -459,7 +459,18 @@ def test_a_split_checks_second_step_is_parsed_ahead_in_its_own_process(
         own.submit = record  # type: ignore[method-assign]
         return own
 
+    real_wait = engine.wait
+
+    def one_at_a_time(futures, return_when):  # type: ignore[no-untyped-def]
+        """The parts end one after the other, as big ones do: a place frees while the first step
+        still runs. (The fixtures' parts are small enough to end together, and then no parse
+        ahead would help: the second step starts at once.)"""
+        done, pending = real_wait(futures, return_when=return_when)
+        first = next(iter(done))
+        return {first}, pending | (done - {first})
+
     monkeypatch.setattr(engine, "_own_process", recorded)
+    monkeypatch.setattr(engine, "wait", one_at_a_time)
     monkeypatch.setattr(engine, "_SPLIT_MIN_FILES", 3)
     monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 1000)
     assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
