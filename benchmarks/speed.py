@@ -64,6 +64,8 @@ def run(command: list[str]) -> tuple[float, float, float]:
     peak, returncode = (int(x) for x in done.stdout.split())
     if returncode not in (0, 1):
         sys.exit(f"aliaslint exited with {returncode}:\n{done.stderr}")
+    if done.stderr:  # what the measuring process could not count, or what aliaslint said
+        print(done.stderr, end="", file=sys.stderr)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, peak / 1024
 

@@ -47,7 +47,7 @@ class Resolver:
                  load: "Callable[[SourceModule], SourceModule | None] | None" = None) -> None:
         self.by_name = {m.name: m for m in modules}
         self.module_of_scope: dict[int, SourceModule] = {}
-        self._tops: dict[int, tuple[ModuleInfo, dict[str, Obj]]] = {}  # by id of the module (see _top_level)
+        self._tops: dict[SourceModule, tuple[ModuleInfo, dict[str, Obj]]] = {}  # see _top_level
         for m in modules:
             if m.info is not None:
                 self.add(m)
@@ -98,7 +98,7 @@ class Resolver:
         function before a class: a lookup went through all the module's scopes, and a big
         component's analysis makes hundreds of thousands."""
         assert m.info is not None
-        kept = self._tops.get(id(m))
+        kept = self._tops.get(m)
         if kept is not None and kept[0] is m.info:
             return kept[1]
         module_scope = m.info.scopes[0]
@@ -111,7 +111,7 @@ class Resolver:
             if _is_top_level(c, m.module):
                 classes.setdefault(c.name, ("class", c.index))
         names = {**classes, **functions}
-        self._tops[id(m)] = (m.info, names)
+        self._tops[m] = (m.info, names)
         return names
 
 
