@@ -204,16 +204,14 @@ class HeapMixin:
                 return ("attr", old, *o[2:])
             return o
 
-        def refs_of(refs: Refs) -> Refs:
-            if not any(swap(r.obj) is not r.obj for r in refs):
-                return refs
-            return frozenset(Ref(swap(r.obj), r.rel, r.cond) for r in refs)
-
         moved: list[tuple["Key", "Key"]] = []
-        for key, refs in st.env.items():
-            new = refs_of(refs)
-            if new is not refs:
-                st.env[key] = new
+        env = st.env
+        for key, refs in env.items():
+            for r in refs:  # whether swap changes one, without a call for each ref of each name
+                o = r.obj
+                if o == obj or (o[0] == "attr" and o[1] == obj):
+                    env[key] = frozenset(Ref(swap(x.obj), x.rel, x.cond) for x in refs)
+                    break
             if isinstance(key, tuple) and key[1] == obj:
                 moved.append((key, (key[0], old, *key[2:])))
         for key, pairs in list(st.origin.items()):
