@@ -38,8 +38,13 @@ def test_the_analysis_compares_by_type_only_classes_nothing_derives_from() -> No
     assert {n: d for n, d in derived.items() if d} == {}
 
 
-def test_the_finder_sees_an_abstract_class() -> None:
-    """What the test above relies on: ``BaseExpression`` has subclasses, and would be caught."""
+def test_the_finder_sees_an_abstract_class(tmp_path: Path) -> None:
+    """What the test above relies on: a comparison by type with a class that others derive from
+    (``BaseExpression``) is found, alone or in a tuple, and has subclasses to report."""
+    module = tmp_path / "m.py"
+    module.write_text("def f(x):\n    return type(x) is cst.BaseExpression or type(x) in (cst.Name, cst.BaseSuite)\n",
+                      encoding="utf-8")
+    assert _compared_by_type(module) == {"BaseExpression", "Name", "BaseSuite"}
     assert cst.BaseExpression.__subclasses__()
 
 
