@@ -849,8 +849,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 self._literals.setdefault(e, []).append((key, el.value, every))
         out = self._fresh(e, kind)
         if held:
-            for r in out:  # a new table, not the old one changed, so that its readers are woken
-                mine = dict(self.mod.members.get(r.obj) or {})
+            # A new table, not the old one changed, so that its readers are woken. What the literal
+            # held is taken from the dict itself: only this scope writes it, and a read through
+            # the table would count as reading a missing fact (see `ModuleAnalysis.age`).
+            for r in out:
+                mine = dict(dict.get(self.mod.members, r.obj) or {})
                 for key, refs in held.items():
                     mine[key] = mine.get(key, EMPTY) | refs
                 self.mod.members[r.obj] = mine

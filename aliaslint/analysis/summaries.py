@@ -189,9 +189,13 @@ class ModuleAnalysis:
         return frozenset(out)
 
     def age(self, obj: Obj, old: Obj) -> None:
-        """What is known of an allocation holds for its older objects too (see HeapMixin._renew)."""
+        """What is known of an allocation holds for its older objects too (see HeapMixin._renew).
+
+        Whether the older object has it yet is asked of the dict itself: asked of the table, a
+        missing key is a fact read while missing, and writing it would visit the scope again
+        for nothing (see :class:`.tables.Readers`)."""
         for table in (self.kinds, self.ndims, self.members, self.instance_class):
-            if obj in table and old not in table:
+            if obj in table and not dict.__contains__(table, old):
                 table[old] = table[obj]  # type: ignore[index]
 
     def assume_kind(self, obj: Obj, kind: Kind) -> None:
