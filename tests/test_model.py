@@ -772,3 +772,39 @@ def test_a_scope_is_not_visited_again_for_reading_a_key_only_to_write_it(monkeyp
     monkeypatch.setattr(ScopeAnalysis, "run", counting)
     analyze_module(cst.parse_module(src))
     assert runs == ["<module>", "helper", "renewed", "late", "late"]
+
+
+def test_a_function_called_before_its_first_visit_is_analysed_there_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``caller`` comes first and calls ``helper``, whose summary is not made yet: ``helper`` is
+    analysed at the call, and ``caller`` goes on with its summary instead of being visited again
+    once ``helper`` is done. ``helper`` keeps its place in the queue, but is not visited twice;
+    the recursive ``again`` reads its own summary while it is analysed, and is visited again
+    until that summary stops changing, as before."""
+    src = textwrap.dedent("""\
+        import numpy as np
+
+        def caller():
+            x = np.zeros(3)
+            y = helper(x)
+            x[0] = 1
+            return y
+
+        def helper(x):
+            return x
+
+        def again(x, n):
+            if n:
+                return again(x, n - 1)
+            return x
+        """)
+    runs: list[str] = []
+    real = ScopeAnalysis.run
+
+    def counting(self: ScopeAnalysis) -> None:
+        runs.append(self.scope.name)
+        real(self)
+
+    monkeypatch.setattr(ScopeAnalysis, "run", counting)
+    result = analyze_module(cst.parse_module(src))
+    assert runs == ["<module>", "caller", "helper", "again", "again", "again"]
+    assert len(result.findings) == 1  # `y` is `x`, read after `x[0] = 1`

