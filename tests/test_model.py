@@ -808,3 +808,45 @@ def test_a_function_called_before_its_first_visit_is_analysed_there_and_then(mon
     result = analyze_module(cst.parse_module(src))
     assert runs == ["<module>", "caller", "helper", "again", "again", "again"]
     assert len(result.findings) == 1  # `y` is `x`, read after `x[0] = 1`
+
+
+def test_checking_some_scopes_analyses_what_they_read_before_it_is_visited_at_the_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With only the functions asked for, ``first`` reads what the module body binds (never
+    asked for) to find ``second``, then the summary of ``second`` (asked for too, not visited
+    yet): each is analysed at the read, and ``first`` is not visited again for them (it was
+    visited three times). ``reads_global`` then finds the module body's bindings made. What
+    they conclude is what the whole module's analysis concludes."""
+    src = textwrap.dedent("""\
+        import numpy as np
+
+        SCALE = np.ones(3)
+
+        def first(x):
+            y = second(x)
+            x[0] = 1
+            return y
+
+        def second(x):
+            return x
+
+        def reads_global():
+            s = SCALE
+            SCALE[0] = 2
+            return s
+        """)
+    module = cst.parse_module(src)
+    everything = ModuleAnalysis(collect_scopes(module)).run()
+    runs: list[str] = []
+    real = ScopeAnalysis.run
+
+    def counting(self: ScopeAnalysis) -> None:
+        runs.append(self.scope.name)
+        real(self)
+
+    monkeypatch.setattr(ScopeAnalysis, "run", counting)
+    some = ModuleAnalysis(collect_scopes(module)).run([1, 2, 3])
+    assert runs == ["first", "<module>", "second", "reads_global"]
+    assert some.summaries == everything.summaries
+    assert {f.scope for f in everything.findings} == {1, 3} and some.findings == everything.findings
