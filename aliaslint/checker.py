@@ -17,6 +17,7 @@ import libcst as cst
 
 from .analysis.project import SourceModule, analyze_component, settled_in
 from .analysis.imports import module_names
+from .analysis.scopes import binds_in_expressions
 from . import kept_trees
 from .cache import Cache, content_digest
 from .cst_from_ast import ShapeMismatch, tree_of
@@ -158,7 +159,8 @@ def _check_group(
             _parse(f, converted) if i in wanted or not lazily else None for i, f in enumerate(files)]
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
-        modules = [SourceModule(files[i].path, *names[i], parsed[i]) for i in members]  # type: ignore[arg-type]
+        modules = [SourceModule(files[i].path, *names[i], parsed[i], expressions=binds_in_expressions(files[i].source))
+                   for i in members]  # type: ignore[arg-type]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         whole: set[int] = set()
         settles: dict[int, frozenset[int]] = {}
@@ -221,6 +223,7 @@ def _lint_component(
 
     def parse(m: SourceModule) -> cst.Module | Skeleton | None:
         i = file_of[id(m)]
+        m.expressions = binds_in_expressions(files[i].source)
         found = _parse_skeleton(files[i], trees, converted is not None) if i in known else None
         if found is not None:
             skeleton, digests[id(skeleton.module)] = found

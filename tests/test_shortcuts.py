@@ -17,6 +17,7 @@ import pytest
 
 from aliaslint import checker, engine, skeletons
 from aliaslint.analysis import project
+from aliaslint.analysis.scopes import ModuleInfo, binds_in_expressions, collect_scopes
 from aliaslint.analysis.imports import (
     FunctionSpan, Links, components, cone, layers_by_package, module_name, readers, resolution_links,
 )
@@ -24,6 +25,7 @@ from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import Cache, content_digest
 from aliaslint.diagnostics import Diagnostic
 from aliaslint.checker import check_group, lint_group
+from aliaslint.cst_from_ast import tree_of
 from aliaslint.engine import SourceFile, lint_sources
 from aliaslint.survey import survey_files
 from aliaslint.skeletons import Skeleton
@@ -61,6 +63,38 @@ def test_linking_and_skipping_change_nothing(files: list[SourceFile], expected: 
     assert sum(map(len, expected)) > 100  # the comparison covers many findings, in several files each
     assert any(d.related and any(r.path for r in d.related) for found in expected for d in found)
     assert lint_sources(files) == expected
+
+
+def _described(info: ModuleInfo) -> list[tuple[object, ...]]:
+    """Everything collecting a module's scopes finds, by node identity and scope number."""
+    scopes = [(s.index, s.name, id(s.node), s.parent and s.parent.index, s.cls and s.cls.index,
+               [(p.name, p.index, p.positional, id(p.annotation)) for p in s.params],
+               sorted(s.locals), sorted(s.declared_global), s.imports, s.star_imports, s.decorators,
+               sorted(s.assigned), sorted(s.attr_targets), [c.index for c in s.children]) for s in info.scopes]
+    classes = [(c.index, c.name, id(c.node), c.bases, sorted(c.methods), c.where and c.where.index)
+               for c in info.classes]
+    return [*scopes, *classes]
+
+
+def test_scopes_are_collected_without_expressions_only_where_no_expression_binds(files: list[SourceFile]) -> None:
+    """A file with no ``lambda`` and no ``:=`` has no scope and binds no name in an expression:
+    collecting its scopes without entering its expressions finds all of it, for trees built from
+    ``ast`` and LibCST's alike. Where an expression binds, it would not."""
+    left_out = 0
+    for f in files:
+        for convert in (True, False):
+            module = tree_of(f.source, convert)[0]  # type: ignore[arg-type]
+            if not binds_in_expressions(f.source):
+                left_out += 1
+                assert _described(collect_scopes(module, expressions=False)) == _described(collect_scopes(module))
+    assert left_out > 150
+    binding = "f = lambda x: x\nif (n := 3):\n    pass\n"
+    module = cst.parse_module(binding)
+    assert binds_in_expressions(binding) and binds_in_expressions(binding.encode())
+    assert [s.name for s in collect_scopes(module).scopes] == ["<module>", "f"]
+    assert collect_scopes(module).scopes[0].locals == {"f", "n"}
+    assert collect_scopes(module, expressions=False).scopes[0].locals == {"f"}  # what the flag is for
+    assert binds_in_expressions(b"# -*- coding: latin-1 -*-\nx = 1\n")  # other encodings: taken to
 
 
 def test_worker_processes_change_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:

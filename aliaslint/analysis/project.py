@@ -35,6 +35,9 @@ class SourceModule:
     is_package: bool
     module: cst.Module | None
     info: ModuleInfo | None = field(default=None, repr=False)
+    # False when none of its expressions can hold a scope or bind a name (see
+    # .scopes.binds_in_expressions): collecting its scopes then leaves its expressions out.
+    expressions: bool = True
 
 
 class Resolver:
@@ -170,7 +173,7 @@ def analyze_component(
     """
     present = [m for m in modules if m.module is not None]
     for m in present:
-        m.info = collect_scopes(m.module)  # type: ignore[arg-type]
+        m.info = collect_scopes(m.module, m.expressions)  # type: ignore[arg-type]
     if len(modules) == 1:
         return ModuleAnalysis(modules[0].info).run()  # type: ignore[arg-type]
     info = merge(present)
@@ -181,12 +184,12 @@ def analyze_component(
             del resolver.by_name[m.name]  # it cannot be parsed: it takes part in nothing
             return None
         if isinstance(tree, Skeleton):
-            m.module, m.info = tree.module, collect_scopes(tree.module)
+            m.module, m.info = tree.module, collect_scopes(tree.module, m.expressions)
             for s in m.info.scopes:
                 if s.node in tree.stubs:
                     s.unparsed = partial(tree.parse_body, s.node)
         else:
-            m.module, m.info = tree, collect_scopes(tree)
+            m.module, m.info = tree, collect_scopes(tree, m.expressions)
         info.extend(m.info)
         resolver.add(m)
         return m

@@ -430,8 +430,23 @@ def add_body(info: ModuleInfo, scope: Scope) -> None:
     scope.node, scope._cfg = node, None
 
 
-def collect_scopes(module: cst.Module) -> ModuleInfo:
+def binds_in_expressions(source: str | bytes | None) -> bool:
+    """Whether an expression of this text may define a scope or bind a name: only a ``lambda``
+    and a ``:=`` do, and neither can be written without its keyword or operator. Most files
+    have neither, and collecting their scopes need not walk their expressions (most of their
+    nodes). Bytes that declare an encoding may spell them otherwise, and are taken to."""
+    if source is None:
+        return True
+    if isinstance(source, bytes):
+        return b"lambda" in source or b":=" in source or b"coding" in b"".join(source.split(b"\n", 2)[:2])
+    return "lambda" in source or ":=" in source
+
+
+def collect_scopes(module: cst.Module, expressions: bool = True) -> ModuleInfo:
+    """The module's scopes and classes; with ``expressions`` false (see
+    :func:`binds_in_expressions`), found without entering its expressions."""
     collector = _Collector(module)
+    collector.expressions = expressions
     collector.walk(module)
     scopes = collector.scopes
     for scope in scopes:

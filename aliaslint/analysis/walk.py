@@ -40,16 +40,19 @@ _SKIP = frozenset(
 )
 
 
-_NODE, _PUNCTUATION, _SEQUENCE, _OTHER = range(4)
+_EXPRESSION, _NODE, _PUNCTUATION, _SEQUENCE, _OTHER = range(5)
 
 
 # Decided once per type: LibCST's node classes are abstract base classes, so `isinstance` against
 # them is slow where it fails, millions of times a run.
 @functools.cache
 def _sort(t: type) -> int:
-    """What a field's value is: a node, whitespace or punctuation, a sequence, or anything else."""
+    """What a field's value is: an expression, another node, whitespace or punctuation, a
+    sequence, or anything else."""
     if issubclass(t, (cst.BaseParenthesizableWhitespace, cst.Comma)):
         return _PUNCTUATION
+    if issubclass(t, cst.BaseExpression):
+        return _EXPRESSION
     if issubclass(t, cst.CSTNode):
         return _NODE
     if issubclass(t, (tuple, list)):
@@ -57,14 +60,9 @@ def _sort(t: type) -> int:
     return _OTHER
 
 
-@functools.cache
-def _is_expression_type(t: type) -> bool:
-    return issubclass(t, cst.BaseExpression)
-
-
 def is_expression(node: object) -> bool:
     """``isinstance(node, cst.BaseExpression)``, by type."""
-    return _is_expression_type(type(node))
+    return _sort(type(node)) == _EXPRESSION
 
 
 def _values(t: type) -> Callable[[Any], tuple[Any, ...]]:
@@ -89,7 +87,7 @@ _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for value in _values(type(node))(node):
         sort = _sort(type(value))
-        if sort == _NODE:
+        if sort <= _NODE:
             yield value
         elif sort == _SEQUENCE:
             for item in value:
@@ -98,9 +96,14 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 class Walker:
-    """Calls ``visit_<Type>`` before and ``leave_<Type>`` after a node's children, if defined."""
+    """Calls ``visit_<Type>`` before and ``leave_<Type>`` after a node's children, if defined.
+
+    With ``expressions`` false, a walk does not enter expressions (an expression holds no
+    statement): a walker that only needs the statements of a file is spared most of its nodes.
+    """
 
     _dispatch: dict[type, tuple[Callable[..., Any] | None, Callable[..., Any] | None]]
+    expressions = True
 
     def walk(self, node: cst.CSTNode) -> None:
         # `children`, inlined: a walk visits every node of every file analysed
@@ -113,14 +116,16 @@ class Walker:
         visit, leave = entry
         if visit is not None and visit(node) is False:
             return
+        lowest = _EXPRESSION if self.expressions else _NODE
         getter = _GETTERS.get(t) or _values(t)
         for value in getter(node):
             sort = _sort(type(value))
-            if sort == _NODE:
-                self.walk(value)
+            if sort <= _NODE:
+                if sort >= lowest:
+                    self.walk(value)
             elif sort == _SEQUENCE:
                 for item in value:
-                    if _sort(type(item)) <= _PUNCTUATION:
+                    if lowest <= _sort(type(item)) <= _PUNCTUATION:
                         self.walk(item)
         if leave is not None:
             leave(node)
