@@ -15,6 +15,7 @@ turned into findings with what their statement shows of intent (:mod:`.reads`).
 
 from __future__ import annotations
 
+import functools
 import heapq
 from typing import TYPE_CHECKING, Iterable
 
@@ -1340,6 +1341,13 @@ _LEAVES = (
 )
 
 
+@functools.cache
+def _is_leaf(t: type) -> bool:
+    """``issubclass(t, _LEAVES)``, decided once per type: most are abstract, and ``isinstance``
+    with an abstract class a node is not of goes through ``ABCMeta.__instancecheck__``."""
+    return issubclass(t, _LEAVES)
+
+
 def _expression_children(node: cst.CSTNode, cache: dict[cst.CSTNode, tuple[cst.CSTNode, ...]]) -> tuple[cst.CSTNode, ...]:
     """The children worth descending into; LibCST's ``children`` runs a visitor, so common shapes
     are spelled out here (by exact type: these classes have no subclasses) and the rest is computed
@@ -1359,7 +1367,7 @@ def _expression_children(node: cst.CSTNode, cache: dict[cst.CSTNode, tuple[cst.C
         return (node.left, *(c.comparator for c in node.comparisons))  # type: ignore[attr-defined]
     cached = cache.get(node)
     if cached is None:
-        cached = tuple(c for c in children(node) if not isinstance(c, _LEAVES))
+        cached = tuple(c for c in children(node) if not _is_leaf(type(c)))
         cache[node] = cached
     return cached
 
