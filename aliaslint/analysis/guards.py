@@ -23,6 +23,7 @@ from typing import Iterable
 
 import libcst as cst
 
+from .cfg import CFG
 from .literals import string_value
 from .scopes import Scope
 
@@ -217,10 +218,15 @@ def block_guards(scope: Scope) -> dict[int, Guard]:
             b: frozenset(_test_atoms(test, outcome, params, scope.index, flags, assigned))
             for b, (test, outcome) in cfg.assume.items()
         }
+        readers = _readers(cfg, order)
+        dirty = set(order)  # blocks whose predecessors changed since they were last computed
         changed = True
         while changed:  # greatest fixpoint: start from "everything" (absent) and shrink
             changed = False
             for b in order:
+                if b not in dirty:
+                    continue  # it would compute what it did
+                dirty.discard(b)
                 preds = [p for p in cfg.blocks[b].preds if p in reachable]
                 if b == cfg.entry or not preds:
                     incoming: Guard = NO_GUARD
@@ -234,8 +240,22 @@ def block_guards(scope: Scope) -> dict[int, Guard]:
                 guard = (incoming | own[b] if b in own else incoming) or NO_GUARD  # the empty one shared
                 if out.get(b) != guard:
                     out[b] = guard
+                    dirty.update(readers[b])
                     changed = True
     scope.guards = out
+    return out
+
+
+def _readers(cfg: CFG, order: list[int]) -> dict[int, list[int]]:
+    """For each reachable block (``order``), the reachable blocks that list it among their
+    predecessors: those that read what it computes. The fixpoints here compute a block again
+    only when one it reads has changed since it was last computed, which gives the values that
+    computing every block in every round gives, in half the work or less."""
+    out: dict[int, list[int]] = {b: [] for b in order}
+    for b in order:
+        for p in cfg.blocks[b].preds:
+            if p in out:
+                out[p].append(b)
     return out
 
 
@@ -481,10 +501,15 @@ def block_paths(scope: Scope) -> dict[int, Paths]:
             b: _test_paths(test, outcome, params, scope.index, flags, assigned)
             for b, (test, outcome) in cfg.assume.items()
         }
+        readers = _readers(cfg, order)
+        dirty = set(order)  # blocks whose predecessors changed since they were last computed
         changed, rounds = True, 0
         while changed and rounds < 2 * len(order) + 4:  # a join that collapses may keep changing
             changed, rounds = False, rounds + 1
             for b in order:
+                if b not in dirty:
+                    continue  # it would compute what it did
+                dirty.discard(b)
                 if b == cfg.entry:
                     incoming: list[Guard] = [NO_GUARD]
                 else:
@@ -498,6 +523,7 @@ def block_paths(scope: Scope) -> dict[int, Paths]:
                 paths = _bounded(incoming)
                 if out.get(b) != paths:
                     out[b] = paths
+                    dirty.update(readers[b])
                     changed = True
         if not changed:
             guards = block_guards(scope)
