@@ -737,6 +737,19 @@ def test_a_shared_table_reads_as_a_dict() -> None:
     assert table.setdefault("b", 3) == 3 and table.setdefault("b", 4) == 3 and dict(table) == {"a": 1, "b": 3}
 
 
+def _visits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the scopes the analysis visits from now on, one entry per visit, in order."""
+    runs: list[str] = []
+    real = ScopeAnalysis.run
+
+    def counting(self: ScopeAnalysis) -> None:
+        runs.append(self.scope.name)
+        real(self)
+
+    monkeypatch.setattr(ScopeAnalysis, "run", counting)
+    return runs
+
+
 def test_a_scope_is_not_visited_again_for_reading_a_key_only_to_write_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """An allocation made again in a loop gives its older object the kind it has, and a literal
     holding callables adds them to what the literal held; each looks at the key it is about to
@@ -762,14 +775,7 @@ def test_a_scope_is_not_visited_again_for_reading_a_key_only_to_write_it(monkeyp
             np.add(x, 1, out=x)
             return y
         """)
-    runs: list[str] = []
-    real = ScopeAnalysis.run
-
-    def counting(self: ScopeAnalysis) -> None:
-        runs.append(self.scope.name)
-        real(self)
-
-    monkeypatch.setattr(ScopeAnalysis, "run", counting)
+    runs = _visits(monkeypatch)
     analyze_module(cst.parse_module(src))
     assert runs == ["<module>", "helper", "renewed", "late", "late"]
 
@@ -797,14 +803,7 @@ def test_a_function_called_before_its_first_visit_is_analysed_there_and_then(mon
                 return again(x, n - 1)
             return x
         """)
-    runs: list[str] = []
-    real = ScopeAnalysis.run
-
-    def counting(self: ScopeAnalysis) -> None:
-        runs.append(self.scope.name)
-        real(self)
-
-    monkeypatch.setattr(ScopeAnalysis, "run", counting)
+    runs = _visits(monkeypatch)
     result = analyze_module(cst.parse_module(src))
     assert runs == ["<module>", "caller", "helper", "again", "again", "again"]
     assert len(result.findings) == 1  # `y` is `x`, read after `x[0] = 1`
@@ -838,14 +837,7 @@ def test_checking_some_scopes_analyses_what_they_read_before_it_is_visited_at_th
         """)
     module = cst.parse_module(src)
     everything = ModuleAnalysis(collect_scopes(module)).run()
-    runs: list[str] = []
-    real = ScopeAnalysis.run
-
-    def counting(self: ScopeAnalysis) -> None:
-        runs.append(self.scope.name)
-        real(self)
-
-    monkeypatch.setattr(ScopeAnalysis, "run", counting)
+    runs = _visits(monkeypatch)
     some = ModuleAnalysis(collect_scopes(module)).run([1, 2, 3])
     assert runs == ["first", "<module>", "second", "reads_global"]
     assert some.summaries == everything.summaries
