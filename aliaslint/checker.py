@@ -159,8 +159,8 @@ def _check_group(
             _parse(f, converted) if i in wanted or not lazily else None for i, f in enumerate(files)]
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
-        modules = [SourceModule(files[i].path, *names[i], parsed[i], expressions=binds_in_expressions(files[i].source))
-                   for i in members]  # type: ignore[arg-type]
+        modules = [SourceModule(files[i].path, *names[i], parsed[i],  # type: ignore[arg-type]
+                                expressions=binds_in_expressions(files[i].source)) for i in members]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         whole: set[int] = set()
         settles: dict[int, frozenset[int]] = {}
