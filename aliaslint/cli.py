@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, Cache
+from .deep_stack import RECURSION_LIMIT, STACK_BYTES
 from .diagnostics import Diagnostic
 from .discovery import discover, is_excluded
 from .engine import FileOutcome, fix_files, fix_source, lint_files, lint_source
@@ -76,15 +77,9 @@ class _Interrupted(Exception):
     """Ctrl-C, carried past click's own KeyboardInterrupt handling."""
 
 
-# The analysis and LibCST's code generation recurse once per nesting level of the code; CPython's
-# default limit (1000) and the main thread's stack (often 8 MiB) end far below what valid Python
-# allows. The command therefore runs in a thread whose stack holds _RECURSION_LIMIT frames.
-_STACK_BYTES = 256 * 1024 * 1024  # address space only: pages are used as the recursion reaches them
-_RECURSION_LIMIT = 30_000
-
-
 def _run_deep(work: Callable[[], Any]) -> Any:
-    """``work()`` in a thread with a deep stack and a high recursion limit; its result or exception.
+    """``work()`` in a thread with a deep stack and a high recursion limit (see :mod:`.deep_stack`);
+    its result or exception.
 
     Ctrl-C reaches the main thread, which raises KeyboardInterrupt in the worker so that it unwinds
     as it would have in the main thread (a fix being written is finished or removed, sandboxes are
@@ -106,11 +101,11 @@ def _run_deep(work: Callable[[], Any]) -> Any:
 
     old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
     try:
-        threading.stack_size(_STACK_BYTES)  # also for the threads and processes the run starts
+        threading.stack_size(STACK_BYTES)  # also for the threads and processes the run starts
     except (ValueError, RuntimeError):  # a platform without settable thread stacks: run here
         return work()
     try:
-        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
         worker = threading.Thread(target=target, name="aliaslint", daemon=True)
         stop_writing.clear()
         try:

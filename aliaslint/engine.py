@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from .analysis.imports import Links, components, cone, layers_by_package, linked, module_names, readers
 from .cache import Cache, code_digest, content_digest, key
+from .deep_stack import in_deep_thread
 from .diagnostics import Diagnostic
 from .fixes import Decoded, FixError, atomic_write, decode, encode, fix_texts, unified_diff
 from .rules import UNUSED_NOQA_CODE
@@ -707,8 +708,8 @@ def _check_and_end(work: _Work) -> Any:
     time on two cores, and the run waited for the last process to end)."""
     from .checker import check_group
 
-    try:
-        return check_group(*work)  # not _check: a collection here would only hold the result back
+    try:  # as deep as in this process (see .deep_stack): not in the main thread's 1000 frames
+        return in_deep_thread(lambda: check_group(*work))  # not _check: a collection would hold the result back
     finally:
         gc.freeze()
 
@@ -737,7 +738,7 @@ def _fresh_context() -> multiprocessing.context.BaseContext:
 def _parse_ahead(files: list[SourceFile]) -> None:
     from .checker import parse_ahead
 
-    parse_ahead(files)
+    in_deep_thread(lambda: parse_ahead(files))  # so that a tree too deep here is too deep there
 
 
 # A check of this many files or more runs in a process of its own (see _on_its_own): starting

@@ -31,7 +31,7 @@ from aliaslint.survey import survey_files
 from aliaslint.skeletons import Skeleton
 from aliaslint.sources import file_error
 
-from conftest import FIXTURES, record_checks
+from conftest import FIXTURES, record_checks, run_cli
 from test_cones import OWN, SINE
 from test_project import MAIN, NUMDIFF, make
 
@@ -629,3 +629,31 @@ def test_a_second_step_whose_parsing_process_is_gone_runs_in_a_new_one(files: li
     work = (files[:5], None, [], [], None)
     future = engine._on_its_own(work, own)  # type: ignore[arg-type]
     assert future.result(timeout=120).diagnostics == check_group(*work).diagnostics  # type: ignore[arg-type]
+
+
+def test_a_process_of_its_own_analyses_code_as_deeply_nested_as_this_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check in a process of its own runs as deep as the command does (see
+    ``aliaslint.deep_stack``): a helper that returns a sum of 2,000 terms, read by the other files
+    of its component, gives the same diagnostics with ``--jobs 2`` as with ``--jobs 1``. In the
+    process's main thread (CPython's 1,000 frames) every file of that check got ALI900."""
+    helper = "def lin(x):\n    return x\n\n\ndef total(x):\n    return " + " + ".join(["x"] * 2000) + "\n"
+    caller = "import numpy as np\nfrom pkg.helper import lin, total\n\n\ndef f(x):\n    fp = lin(x)\n    x[0] += 1.0\n    return fp - total(x)\n"
+    alone = "def g(x):\n    y = x\n    x += 1\n    return y\n"
+    make(tmp_path, {"pkg/__init__.py": "", "pkg/helper.py": helper,
+                    **{f"pkg/m{i:02d}.py": caller for i in range(12)}, **{f"o{i}.py": alone for i in range(4)}})
+    own: list[int] = []
+    real = engine._on_its_own
+
+    def recorded(work, *args):  # type: ignore[no-untyped-def]
+        own.append(len(work[0]))
+        return real(work, *args)
+
+    monkeypatch.setattr(engine, "_on_its_own", recorded)
+    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", 10)
+    one = run_cli(["--no-cache", "--jobs", "1", "."], cwd=tmp_path)
+    two = run_cli(["--no-cache", "--jobs", "2", "."], cwd=tmp_path)
+    assert own == [13]  # the package: its 12 callers and the helper
+    assert "ALI900" not in two.output and two.output == one.output
+    assert one.output.count("ALI001") == 12
