@@ -636,7 +636,7 @@ _PREFILL_FILES = 2
 def _prefill(cache: Cache, files: list[Ahead]) -> None:
     from .kept_trees import prefill
 
-    _parsed(prefill(cache, files))
+    _parsed(in_deep_thread(lambda: prefill(cache, files)))
 
 
 def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: list[str],
@@ -658,8 +658,8 @@ def _to_prefill(tasks: Sequence[_Task], files: Sequence[SourceFile], digests: li
 def _check(work: _Work) -> Any:
     from .checker import check_group
 
-    try:
-        return check_group(*work)
+    try:  # as deep as the command (see .deep_stack), however the worker was started
+        return in_deep_thread(lambda: check_group(*work))
     finally:
         _parsed(sum(len(f.source or b"") for f in work[0]))
 

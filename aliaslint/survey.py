@@ -12,6 +12,7 @@ from typing import Iterable, Sequence
 
 from .analysis.imports import ImportFacts, Links, import_facts, resolution_links
 from .cache import Cache, code_digest, key
+from .deep_stack import in_deep_thread
 from .sources import SourceFile, read_now
 
 # Below this many files a pool costs more to start than it saves.
@@ -126,7 +127,9 @@ def survey_files(
     read = {i: read_now(files[i]) for i in missing}
     work = [(read[i], *names[i]) for i in missing]
     if pool is not None and len(work) >= POOL_MIN_FILES:
-        computed = list(pool.map(imports_of, work, chunksize=max(1, len(work) // 64)))
+        size = max(1, len(work) // 64)
+        shares = pool.map(imports_deep, [work[k:k + size] for k in range(0, len(work), size)])
+        computed = [x for share in shares for x in share]
     else:
         computed = [imports_of(w) for w in work]
     for i, x in zip(missing, computed, strict=True):
@@ -142,6 +145,13 @@ def survey_files(
 
 def imports_of(work: tuple[SourceFile, str, bool]) -> ImportFacts | str | None:
     return _imports(*work)
+
+
+def imports_deep(share: list[tuple[SourceFile, str, bool]]) -> list[ImportFacts | str | None]:
+    """:func:`imports_of` each, in a worker, as deep as the command goes (see
+    :mod:`.deep_stack`): ``ast.parse`` builds its tree within the recursion limit, and a file
+    that is too deep for a worker started anew would be too deep for nothing."""
+    return in_deep_thread(lambda: [imports_of(w) for w in share])
 
 
 _TOO_DEEP = "too deep"

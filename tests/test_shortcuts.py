@@ -631,18 +631,24 @@ def test_a_second_step_whose_parsing_process_is_gone_runs_in_a_new_one(files: li
     assert future.result(timeout=120).diagnostics == check_group(*work).diagnostics  # type: ignore[arg-type]
 
 
+def _deep_project(root: Path) -> None:
+    """A helper that returns a sum of 2,000 terms, read by the 12 other files of its package,
+    each with an ALI001 finding; and 4 files apart: 18 files, enough for the pool."""
+    helper = "def lin(x):\n    return x\n\n\ndef total(x):\n    return " + " + ".join(["x"] * 2000) + "\n"
+    caller = "import numpy as np\nfrom pkg.helper import lin, total\n\n\ndef f(x):\n    fp = lin(x)\n    x[0] += 1.0\n    return fp - total(x)\n"
+    alone = "def g(x):\n    y = x\n    x += 1\n    return y\n"
+    make(root, {"pkg/__init__.py": "", "pkg/helper.py": helper,
+                **{f"pkg/m{i:02d}.py": caller for i in range(12)}, **{f"o{i}.py": alone for i in range(4)}})
+
+
 def test_a_process_of_its_own_analyses_code_as_deeply_nested_as_this_one_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A check in a process of its own runs as deep as the command does (see
-    ``aliaslint.deep_stack``): a helper that returns a sum of 2,000 terms, read by the other files
-    of its component, gives the same diagnostics with ``--jobs 2`` as with ``--jobs 1``. In the
-    process's main thread (CPython's 1,000 frames) every file of that check got ALI900."""
-    helper = "def lin(x):\n    return x\n\n\ndef total(x):\n    return " + " + ".join(["x"] * 2000) + "\n"
-    caller = "import numpy as np\nfrom pkg.helper import lin, total\n\n\ndef f(x):\n    fp = lin(x)\n    x[0] += 1.0\n    return fp - total(x)\n"
-    alone = "def g(x):\n    y = x\n    x += 1\n    return y\n"
-    make(tmp_path, {"pkg/__init__.py": "", "pkg/helper.py": helper,
-                    **{f"pkg/m{i:02d}.py": caller for i in range(12)}, **{f"o{i}.py": alone for i in range(4)}})
+    ``aliaslint.deep_stack``): the deeply nested helper's component gives the same diagnostics
+    with ``--jobs 2`` as with ``--jobs 1``. In the process's main thread (CPython's 1,000
+    frames) every file of that check got ALI900."""
+    _deep_project(tmp_path)
     own: list[int] = []
     real = engine._on_its_own
 
@@ -655,5 +661,26 @@ def test_a_process_of_its_own_analyses_code_as_deeply_nested_as_this_one_does(
     one = run_cli(["--no-cache", "--jobs", "1", "."], cwd=tmp_path)
     two = run_cli(["--no-cache", "--jobs", "2", "."], cwd=tmp_path)
     assert own == [13]  # the package: its 12 callers and the helper
+    assert "ALI900" not in two.output and two.output == one.output
+    assert one.output.count("ALI001") == 12
+
+
+def test_workers_started_anew_survey_and_check_as_deep_as_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the pool's workers are started anew ("spawn", the default on macOS and Windows)
+    rather than forked from the command's deep thread, they survey and check as deep as it
+    does: ``ast.parse`` of the helper raised RecursionError within CPython's 1,000 frames, and
+    the helper was reported as nested too deep, its readers with ALI900."""
+    _deep_project(tmp_path)
+    real = engine.ProcessPoolExecutor
+
+    def spawned(*args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("mp_context", multiprocessing.get_context("spawn"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", spawned)
+    one = run_cli(["--no-cache", "--jobs", "1", "."], cwd=tmp_path)
+    two = run_cli(["--no-cache", "--jobs", "2", "."], cwd=tmp_path)
     assert "ALI900" not in two.output and two.output == one.output
     assert one.output.count("ALI001") == 12
