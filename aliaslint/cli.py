@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, Cache
-from .deep_stack import RECURSION_LIMIT, STACK_BYTES
+from .deep_stack import deep_threads
 from .diagnostics import Diagnostic
 from .discovery import discover, is_excluded
 from .engine import FileOutcome, fix_files, fix_source, lint_files, lint_source
@@ -99,13 +99,9 @@ def _run_deep(work: Callable[[], Any]) -> Any:
         finally:
             running.release()
 
-    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
-    try:
-        threading.stack_size(STACK_BYTES)  # also for the threads and processes the run starts
-    except (ValueError, RuntimeError):  # a platform without settable thread stacks: run here
-        return work()
-    try:
-        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    with deep_threads() as deep:  # the stack size also holds for the threads and processes the run starts
+        if not deep:  # a platform without settable thread stacks: run here
+            return work()
         worker = threading.Thread(target=target, name="aliaslint", daemon=True)
         stop_writing.clear()
         try:
@@ -122,9 +118,6 @@ def _run_deep(work: Callable[[], Any]) -> Any:
                 _say("aliaslint: interrupted")
                 os._exit(130)
         worker.join()
-    finally:
-        sys.setrecursionlimit(old_limit)
-        threading.stack_size(old_stack)
     if stop_writing.is_set():  # interrupted, whatever the worker made of it
         raise KeyboardInterrupt
     if "error" in box:

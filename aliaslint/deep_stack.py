@@ -11,12 +11,32 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 STACK_BYTES = 256 * 1024 * 1024  # address space only: pages are used as the recursion reaches them
 RECURSION_LIMIT = 30_000
 
 T = TypeVar("T")
+
+
+@contextmanager
+def deep_threads() -> Iterator[bool]:
+    """While it lasts, threads started get a stack of ``STACK_BYTES`` and the recursion limit is
+    ``RECURSION_LIMIT`` (or the one set, if higher); it says False, and changes nothing, where
+    threads' stacks cannot be set."""
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        threading.stack_size(STACK_BYTES)
+    except (ValueError, RuntimeError):
+        yield False
+        return
+    try:
+        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+        yield True
+    finally:
+        sys.setrecursionlimit(old_limit)
+        threading.stack_size(old_stack)
 
 
 def in_deep_thread(work: Callable[[], T]) -> T:
@@ -31,19 +51,12 @@ def in_deep_thread(work: Callable[[], T]) -> T:
         except BaseException as e:  # handed to the calling thread
             outcome.append((False, e))
 
-    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
-    try:
-        threading.stack_size(STACK_BYTES)
-    except (ValueError, RuntimeError):  # a platform without settable thread stacks: run here
-        return work()
-    try:
-        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    with deep_threads() as deep:
+        if not deep:  # a platform without settable thread stacks: run here
+            return work()
         thread = threading.Thread(target=target, name="aliaslint", daemon=True)
         thread.start()
         thread.join()
-    finally:
-        sys.setrecursionlimit(old_limit)
-        threading.stack_size(old_stack)
     done, value = outcome[0]
     if not done:
         raise value
