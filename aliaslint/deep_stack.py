@@ -3,8 +3,9 @@
 The analysis, the conversion of `ast` trees and LibCST's code generation recurse once per nesting
 level of the code; CPython's default limit (1000) and the main thread's stack (often 8 MiB) end
 far below what valid Python allows. The command runs in a thread whose stack holds
-``RECURSION_LIMIT`` frames (``cli._run_deep``), and so does a check in a process of its own
-(:func:`in_deep_thread`): the same code must give the same diagnostics in both.
+``RECURSION_LIMIT`` frames (``cli._run_deep``), and so do the checks and parses of processes of
+their own and the pool's tasks (:func:`in_deep_thread`), however their processes were started:
+the same code must give the same diagnostics whatever ``--jobs``.
 """
 
 from __future__ import annotations
