@@ -514,23 +514,38 @@ def test_a_split_checks_second_step_is_parsed_ahead_in_its_own_process(
     assert ["_parse_ahead", "_check_and_end"] in tasks
 
 
-def test_a_process_of_its_own_puts_what_its_check_left_out_of_the_collectors_reach(
+def test_a_process_of_its_own_checks_without_the_collector_and_puts_what_is_left_out_of_its_reach(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Its exit then does not examine the millions of objects a big check leaves, whether the
-    check ends or is stopped (Ctrl-C ends it with SystemExit in such a process)."""
+    """No collection looks for the check's garbage, which goes with the process, and its exit
+    does not examine the millions of objects a big check leaves, whether the check ends or is
+    stopped (Ctrl-C ends it with SystemExit in such a process)."""
+    import gc
+
     frozen: list[int] = []
+    collecting: list[bool] = []
     monkeypatch.setattr(engine.gc, "freeze", lambda: frozen.append(1))
-    monkeypatch.setattr(checker, "check_group", lambda *work: "checked")
-    assert engine._check_and_end(([], None, [], [], None)) == "checked" and frozen == [1]  # type: ignore[arg-type]
 
-    def stopped(*work: object) -> None:
-        raise SystemExit(130)
+    def checked(*work: object) -> str:
+        collecting.append(gc.isenabled())
+        return "checked"
 
-    monkeypatch.setattr(checker, "check_group", stopped)
-    with pytest.raises(SystemExit):
-        engine._check_and_end(([], None, [], [], None))  # type: ignore[arg-type]
-    assert frozen == [1, 1]
+    monkeypatch.setattr(checker, "check_group", checked)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        assert engine._check_and_end(([], None, [], [], None)) == "checked"  # type: ignore[arg-type]
+        assert frozen == [1] and collecting == [False]
+
+        def stopped(*work: object) -> None:
+            raise SystemExit(130)
+
+        monkeypatch.setattr(checker, "check_group", stopped)
+        with pytest.raises(SystemExit):
+            engine._check_and_end(([], None, [], [], None))  # type: ignore[arg-type]
+        assert frozen == [1, 1]
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_a_top_layer_that_no_sink_reads_into_is_checked_first(
