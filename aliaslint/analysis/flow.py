@@ -183,9 +183,11 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 continue  # a safety net; the lattice is finite, so this does not trigger in practice
             st = ins[b].copy()
             self._block(b, st)
+            given = False  # the first successor seen for the first time takes `st` itself
             for s in cfg.blocks[b].succs:
                 if s not in ins:
-                    ins[s] = st.copy()
+                    ins[s] = st.copy() if given else st
+                    given = True
                 elif not ins[s].join(st):
                     continue
                 if s not in queued:
