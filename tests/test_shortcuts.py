@@ -341,6 +341,33 @@ def test_a_big_core_is_checked_in_layers_along_its_packages(
     assert lint_sources(run, jobs=2) != one_step
 
 
+def test_the_sinks_that_read_into_the_last_layer_alone_are_checked_with_it(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """`other.py` reads `low/numdiff.py` alone, the last layer: when the two fit in a layer
+    (`_WHOLE_CORE_BYTES`), it is checked whole in that layer's step, which reports it, rather than
+    in a part that would analyse `low` again. `main.py` reads `up`, and stays a part. The
+    diagnostics are those of one check."""
+    make(tmp_path, TWO_PACKAGES)
+    run = [SourceFile(str(p), str(p), p.read_bytes()) for p in sorted(tmp_path.rglob("*.py"))] + files[5:5 + SMALL]
+    one_step = lint_sources(run)
+    size = {name: len((tmp_path / name).read_bytes()) for name in ("low/numdiff.py", "other.py", "up/grad.py")}
+    assert size["up/grad.py"] > size["other.py"]  # so that the core is more than a layer
+    splits = _recorded_splits(monkeypatch)
+    monkeypatch.setattr(engine, "_WHOLE_CORE_BYTES", max(size["low/numdiff.py"] + size["other.py"], size["up/grad.py"]))
+    assert lint_sources(run, jobs=2) == one_step
+    # the component's files, by place: low/numdiff.py, main.py, other.py, up/grad.py
+    cut = next(s for s in splits if len(s.layers) > 1)
+    assert cut.layers == [[3], [0]] and cut.parts == [[1]] and cut.tail == [2]
+    assert cut.reported == [[3], [0, 2]] and cut.steps == [[0, 1, 3], [0, 2, 3]]
+    # one byte less, and it is a part of its own, as in the check in layers above
+    monkeypatch.setattr(engine, "_WHOLE_CORE_BYTES", engine._WHOLE_CORE_BYTES - 1)
+    splits.clear()
+    assert lint_sources(run, jobs=2) == one_step
+    cut = next(s for s in splits if len(s.layers) > 1)
+    assert cut.parts == [[1], [2]] and cut.tail == [] and cut.reported == [[3], [0]]
+
+
 def test_a_split_component_keeps_what_a_later_change_needs(
     files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
