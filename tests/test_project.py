@@ -358,12 +358,13 @@ def test_worker_processes_collect_as_seldom_however_they_are_started(tmp_path: P
                          ids=lambda p: p.name)
 def test_the_survey_walks_the_nodes_ast_walk_gives_in_its_order_but_contexts_and_operators(path: Path) -> None:
     """The walk that finds imports, attribute chains and in-place writes (`imports._nodes`) leaves
-    out only `Load`/`Store`/`Del` and the operators, and keeps `ast.walk`'s breadth-first order:
-    of two module-level imports of one name, the one it meets last is the re-export."""
+    out only `Load`/`Store`/`Del`, the operators, names and constants (none of which is an import,
+    a chain or a write), and keeps `ast.walk`'s breadth-first order: of two module-level imports
+    of one name, the one it meets last is the re-export."""
     from aliaslint.analysis.imports import _nodes
 
     tree = ast.parse(path.read_bytes())
-    skipped = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+    skipped = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Name, ast.Constant)
     assert [id(n) for n in _nodes(tree)] == [id(n) for n in ast.walk(tree) if not isinstance(n, skipped)]
 
 

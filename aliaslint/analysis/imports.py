@@ -128,7 +128,7 @@ def import_facts(tree: ast.Module, name: str, is_package: bool) -> ImportFacts:
                 bound.setdefault(local, set()).add(full)
                 if id(node) in module_level:
                     reexports[local] = full
-        elif not writes:
+        elif not writes and t in _WRITE_TYPES:
             writes = _writes(node, t)
     queries: set[str] = {full for fulls in bound.values() for full in fulls}
     for root_name, rest in chains:
@@ -169,11 +169,14 @@ _WRITING_FUNCTIONS = frozenset(q.rpartition(".")[2] for q in MUTATING_FUNCTIONS)
 
 def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
     """The nodes :func:`ast.walk` gives, in its order, but for the expression contexts and
-    operators (``Load``, ``Add``, ...), which say nothing here: about a third of the walk's time
-    went to reaching them through its two nested generators per node."""
+    operators (``Load``, ``Add``, ...) and the names and constants, which say nothing here: about
+    a third of the walk's time went to reaching the first through its two nested generators per
+    node, and the others are half of a tree's nodes, each handed on and looked at for nothing
+    (over the corpus, 1.7 s instead of 2.8 s for the survey's walks in one process)."""
     todo = deque([tree])
     take, put = todo.popleft, todo.append
     fields = _WALKED
+    leaves = _LEAVES
     while todo:
         node = take()
         t = type(node)
@@ -184,15 +187,18 @@ def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST):
+                    if isinstance(item, ast.AST) and type(item) not in leaves:
                         put(item)
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, ast.AST) and type(value) not in leaves:
                 put(value)
         yield node
 
 
 _WALKED: dict[type, tuple[str, ...]] = {}
 _NOT_WALKED = frozenset({"ctx", "op", "ops"})
+_LEAVES = frozenset({ast.Name, ast.Constant})
+# the nodes that may be an in-place write (see _writes)
+_WRITE_TYPES = frozenset({ast.AugAssign, ast.Subscript, ast.Call})
 
 
 def _writes(node: ast.AST, t: type) -> bool:
