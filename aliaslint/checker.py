@@ -20,6 +20,7 @@ from .analysis.imports import module_names
 from .analysis.scopes import binds_in_expressions
 from . import kept_trees
 from .cache import Cache, content_digest
+from .cst_parsing import prepare
 from .cst_from_ast import ShapeMismatch, tree_of
 from .diagnostics import Diagnostic
 from .engine import ANYWHERE, one_line
@@ -29,6 +30,8 @@ from .rules.context import Positions, RuleContext
 from .skeletons import BodyNotParsed, Skeleton, parse_skeleton
 from .sources import SourceFile, file_error
 from .suppression import suppress
+
+prepare()  # on import: the processes the fork server forks (it imports this module) start prepared
 
 
 def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None) -> cst.Module | Diagnostic:

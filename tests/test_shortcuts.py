@@ -479,6 +479,24 @@ def test_a_process_of_its_own_ends_with_its_check(files: list[SourceFile]) -> No
     assert not {p.pid for p in multiprocessing.active_children()} - before
 
 
+def _prepared() -> bool:
+    from aliaslint import cst_parsing
+
+    return cst_parsing._fast_inits.cache_info().currsize == 1 and cst_parsing._share.cache_info().currsize == 1
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="no fork server here: processes of their own are started anew")
+def test_processes_of_their_own_start_with_the_node_classes_prepared() -> None:
+    """The fork server imports the checker, which makes the node classes' `__init__`s once
+    (`cst_parsing.prepare`): a process it forks does not make them again at its first parse."""
+    own = engine._own_process()
+    try:
+        assert own.submit(_prepared).result(timeout=120)
+    finally:
+        own.shutdown()
+
+
 @pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
                     reason="no fork server here: processes of their own are started anew")
 def test_processes_of_their_own_are_forked_from_one_server_not_from_this_process() -> None:
