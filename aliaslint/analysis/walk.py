@@ -82,6 +82,7 @@ def _values(t: type) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_SORTS: dict[type, int] = {}
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -118,14 +119,22 @@ class Walker:
             return
         lowest = _EXPRESSION if self.expressions else _NODE
         getter = _GETTERS.get(t) or _values(t)
+        sorts = _SORTS  # `_sort`'s answers, read as a dict: a call for each child was a tenth of a walk
         for value in getter(node):
-            sort = _sort(type(value))
+            vt = type(value)
+            sort = sorts.get(vt)
+            if sort is None:
+                sort = sorts[vt] = _sort(vt)
             if sort <= _NODE:
                 if sort >= lowest:
                     self.walk(value)
             elif sort == _SEQUENCE:
                 for item in value:
-                    if lowest <= _sort(type(item)) <= _PUNCTUATION:
+                    it = type(item)
+                    sort = sorts.get(it)
+                    if sort is None:
+                        sort = sorts[it] = _sort(it)
+                    if lowest <= sort <= _PUNCTUATION:
                         self.walk(item)
         if leave is not None:
             leave(node)
