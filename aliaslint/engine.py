@@ -13,7 +13,6 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
-import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -97,8 +96,7 @@ def _lint_sources(files: Sequence[SourceFile], pool: Executor | None, cache: Cac
         found = cache.get("results", run_key)
         if isinstance(found, list) and len(found) == len(files) and cache.get("run", pointer) == run_key:
             return found
-    meanwhile = _prepare_checks if pool is not None and len(files) >= _BIG_CHECK_FILES else None
-    files, surveyed = survey_run(files, names, digests, cache, pool, meanwhile)
+    files, surveyed = survey_run(files, names, digests, cache, pool)
     links = surveyed.links
     todo: list[_Task] = []
     for group in _in_path_order(linked(links.edges()), files):
@@ -730,24 +728,6 @@ def _check_and_end(work: _Work) -> Any:
         return in_deep_thread(lambda: check_group(*work))  # not _check: a collection would hold the result back
     finally:
         gc.freeze()
-
-
-def _prepare_checks() -> None:
-    """Import the checker, and start the fork server (see _fresh_context), in a thread of their
-    own while the pool's workers survey a big run (see .survey.survey_files): after the survey,
-    both were on the run's longest path, with both places idle (about 0.25 s each for the
-    corpus). Whatever goes wrong here goes wrong again where a check needs them, and is
-    reported there."""
-
-    def prepare() -> None:
-        try:
-            from . import checker  # noqa: F401
-
-            _fresh_context()
-        except Exception:
-            pass
-
-    threading.Thread(target=prepare, name="aliaslint-prepare", daemon=True).start()
 
 
 def _own_process() -> ProcessPoolExecutor:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .analysis.imports import ImportFacts, Links, import_facts, resolution_links
 from .cache import Cache, code_digest, key
@@ -33,7 +33,7 @@ class Surveyed:
 
 def survey_run(
     files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None,
-    pool: Executor | None, meanwhile: Callable[[], None] | None = None,
+    pool: Executor | None,
 ) -> tuple[list[SourceFile], Surveyed]:
     """The survey of the run's files (:func:`survey_files`), or the last run's of the same files when
     what the changed ones define and import is what it was: their links are then the same, and
@@ -47,7 +47,7 @@ def survey_run(
         changed = [i for i, d in enumerate(digests) if d != last.digests[i]]
         if 2 * len(changed) <= len(files):
             ours, facts = survey_files([files[i] for i in changed], [names[i] for i in changed],
-                                       [digests[i] for i in changed], cache, pool, meanwhile)
+                                       [digests[i] for i in changed], cache, pool)
             if all(_same_links(cache, last, i, names[i], x) for i, x in zip(changed, facts, strict=True)):
                 out = list(files)
                 writes = list(last.writes)
@@ -60,7 +60,7 @@ def survey_run(
                 if changed:
                     cache.put("survey", name, surveyed)
                 return out, surveyed
-    out, facts = survey_files(files, names, digests, cache, pool, meanwhile)
+    out, facts = survey_files(files, names, digests, cache, pool)
     surveyed = Surveyed(tuple(digests), tuple(None if x is None else x.writes for x in facts),
                         frozenset(i for i, f in enumerate(out) if f.too_deep), resolution_links(facts))
     if cache is not None:
@@ -108,12 +108,11 @@ def with_functions(
 
 def survey_files(
     files: Sequence[SourceFile], names: list[tuple[str, bool]], digests: list[str], cache: Cache | None,
-    pool: Executor | None = None, meanwhile: Callable[[], None] | None = None,
+    pool: Executor | None = None,
 ) -> tuple[list[SourceFile], list[ImportFacts | None]]:
     """The first, ``ast`` pass over every file: what it offers and asks of the others, and which
     files are nested too deeply to hand to LibCST at all. Nothing else starts before it is done,
-    so the files the cache does not know are shared out among the workers; ``meanwhile`` is
-    called once they have them (and the pool's processes are started), when they do."""
+    so the files the cache does not know are shared out among the workers."""
     found: list[ImportFacts | str | None] = [None] * len(files)
     keys: list[str | None] = [None] * len(files)
     missing: list[int] = []
@@ -130,8 +129,6 @@ def survey_files(
     if pool is not None and len(work) >= POOL_MIN_FILES:
         size = max(1, len(work) // 64)
         shares = pool.map(imports_deep, [work[k:k + size] for k in range(0, len(work), size)])
-        if meanwhile is not None:
-            meanwhile()
         computed = [x for share in shares for x in share]
     else:
         computed = [imports_of(w) for w in work]

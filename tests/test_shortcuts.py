@@ -430,40 +430,6 @@ def test_big_checks_run_in_processes_of_their_own(
     assert own == []
 
 
-def test_a_big_run_prepares_its_checks_while_the_workers_survey_it(
-    files: list[SourceFile], expected: list[list[Diagnostic]], monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Once the pool's workers have their shares of the survey, and only then (no process is
-    forked from this one after), a big run imports the checker and starts the fork server in a
-    thread (`engine._prepare_checks`); a run in one process, or of few files, does not."""
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    events: list[str] = []
-    real_map = ProcessPoolExecutor.map
-
-    def shared(self: ProcessPoolExecutor, *args: object, **kwargs: object) -> object:
-        events.append("shared")
-        return real_map(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    real_prepare = engine._prepare_checks
-    monkeypatch.setattr(ProcessPoolExecutor, "map", shared)
-    monkeypatch.setattr(engine, "_prepare_checks", lambda: events.append("prepare"))
-    monkeypatch.setattr(engine, "_BIG_CHECK_FILES", SMALL)
-    assert lint_sources(files[:SMALL], jobs=2) == expected[:SMALL]
-    assert events == ["shared", "prepare"]
-    events.clear()
-    assert lint_sources(files[:SMALL], jobs=1) == expected[:SMALL]
-    assert lint_sources(files[:SMALL - 1], jobs=2) == expected[:SMALL - 1]
-    assert events == ["shared"]  # the survey of the smaller run, in the pool, prepares nothing
-    started: list[str] = []
-    monkeypatch.setattr(engine, "_fresh_context", lambda: started.append("server"))
-    real_prepare()
-    for thread in [t for t in threading.enumerate() if t.name == "aliaslint-prepare"]:
-        thread.join(timeout=60)
-    assert started == ["server"]
-
-
 def test_a_process_of_its_own_ends_with_its_check(files: list[SourceFile]) -> None:
     """It is started for the check, gives the check's diagnostics, and is gone after it."""
     import time
