@@ -172,7 +172,8 @@ def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
     operators (``Load``, ``Add``, ...) and the names and constants, which say nothing here: about
     a third of the walk's time went to reaching the first through its two nested generators per
     node, and the others are half of a tree's nodes, each handed on and looked at for nothing
-    (over the corpus, 1.7 s instead of 2.8 s for the survey's walks in one process)."""
+    (the corpus's walks yield 2.4 million nodes instead of 4.6; `import_facts` over it in one
+    process took 2.1 and 2.2 s of CPU instead of 3.2 and 2.9 s)."""
     todo = deque([tree])
     take, put = todo.popleft, todo.append
     fields = _WALKED
