@@ -7,7 +7,6 @@ which costs more than parsing. Reading the dataclass fields directly is several 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import operator
 from typing import Any, Callable, Iterator
 
@@ -43,10 +42,7 @@ _SKIP = frozenset(
 _EXPRESSION, _NODE, _PUNCTUATION, _SEQUENCE, _OTHER = range(5)
 
 
-# Decided once per type: LibCST's node classes are abstract base classes, so `isinstance` against
-# them is slow where it fails, millions of times a run.
-@functools.cache
-def _sort(t: type) -> int:
+def _classify(t: type) -> int:
     """What a field's value is: an expression, another node, whitespace or punctuation, a
     sequence, or anything else."""
     if issubclass(t, (cst.BaseParenthesizableWhitespace, cst.Comma)):
@@ -60,9 +56,23 @@ def _sort(t: type) -> int:
     return _OTHER
 
 
+# `_classify`'s answer for each type met, decided once: LibCST's node classes are abstract base
+# classes, so `isinstance` against them is slow where it fails, millions of times a run. Read as
+# a dict where it is hot (a call for each child was a tenth of a walk).
+_SORTS: dict[type, int] = {}
+
+
+def _sort(t: type) -> int:
+    sort = _SORTS.get(t)
+    if sort is None:
+        sort = _SORTS[t] = _classify(t)
+    return sort
+
+
 def is_expression(node: object) -> bool:
     """``isinstance(node, cst.BaseExpression)``, by type."""
-    return _sort(type(node)) == _EXPRESSION
+    sort = _SORTS.get(type(node))
+    return (sort if sort is not None else _sort(type(node))) == _EXPRESSION
 
 
 def _values(t: type) -> Callable[[Any], tuple[Any, ...]]:
@@ -82,7 +92,6 @@ def _values(t: type) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-_SORTS: dict[type, int] = {}
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -119,12 +128,12 @@ class Walker:
             return
         lowest = _EXPRESSION if self.expressions else _NODE
         getter = _GETTERS.get(t) or _values(t)
-        sorts = _SORTS  # `_sort`'s answers, read as a dict: a call for each child was a tenth of a walk
+        sorts = _SORTS
         for value in getter(node):
             vt = type(value)
             sort = sorts.get(vt)
             if sort is None:
-                sort = sorts[vt] = _sort(vt)
+                sort = _sort(vt)
             if sort <= _NODE:
                 if sort >= lowest:
                     self.walk(value)
@@ -133,7 +142,7 @@ class Walker:
                     it = type(item)
                     sort = sorts.get(it)
                     if sort is None:
-                        sort = sorts[it] = _sort(it)
+                        sort = _sort(it)
                     if lowest <= sort <= _PUNCTUATION:
                         self.walk(item)
         if leave is not None:
