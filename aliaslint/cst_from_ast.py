@@ -11,8 +11,10 @@ What ``ast`` leaves out is taken from the text: a string's literal (its quotes, 
 escapes), a number's, whether statements share a line (``a = 1; b = 2`` is one
 ``SimpleStatementLine``) or a body its header's line (a ``SimpleStatementSuite``), ``elif`` or
 ``else: if``, and whether a subscript's tuple has parentheses of its own (``a[(i, j)]`` is one
-index, ``a[i, j]`` two). F-strings, and strings joined with one, are handed to LibCST's parser on
-their own (a few characters each). A file with ``match``, ``try``/``except*``, a line joined by a
+index, ``a[i, j]`` two), and whether a sequence pattern of a ``match`` is in parentheses of its
+own (LibCST's ``MatchTuple``) or not (its ``MatchList``). F-strings, and strings joined with one,
+are handed to LibCST's parser on their own (a few characters each). A file with
+``try``/``except*``, a line joined by a
 backslash where statements begin, ``\\r`` line ends, any encoding but UTF-8, or a name that Unicode's
 NFKC normalisation may change (``ast`` normalises names so, LibCST keeps them as written), is left to
 LibCST.
@@ -261,6 +263,48 @@ class _Converter:
         ]
         return cst.Try(body=self.block(s.body), handlers=tuple(handlers), orelse=self.orelse(s.orelse),
                        finalbody=cst.Finally(body=self.block(s.finalbody)) if s.finalbody else None)
+
+    def match_(self, s: ast.Match) -> cst.Match:
+        return cst.Match(subject=self.expr(s.subject), cases=tuple([
+            cst.MatchCase(pattern=self.pattern(c.pattern), body=self.block(c.body),
+                          guard=None if c.guard is None else self.expr(c.guard))
+            for c in s.cases
+        ]))
+
+    def pattern(self, p: ast.pattern) -> Any:
+        t = type(p)
+        if t is ast.MatchAs:
+            return cst.MatchAs(pattern=None if p.pattern is None else self.pattern(p.pattern),
+                               name=None if p.name is None else cst.Name(p.name))
+        if t is ast.MatchValue:
+            return cst.MatchValue(value=self.expr(p.value))
+        if t is ast.MatchSingleton:
+            return cst.MatchSingleton(value=cst.Name(str(p.value)))
+        if t is ast.MatchSequence:
+            patterns = tuple([cst.MatchStar(name=None if x.name is None else cst.Name(x.name))
+                              if type(x) is ast.MatchStar else cst.MatchSequenceElement(value=self.pattern(x))
+                              for x in p.patterns])
+            # LibCST's tuple is a sequence in parentheses of its own; brackets, or none, make a list
+            text = self.segment(p)
+            if text.startswith("(") and _closing(text) == len(text) - 1:
+                return cst.MatchTuple(patterns=patterns)
+            return cst.MatchList(patterns=patterns)
+        if t is ast.MatchMapping:
+            return cst.MatchMapping(
+                elements=tuple([cst.MatchMappingElement(key=self.expr(k), pattern=self.pattern(x))
+                                for k, x in zip(p.keys, p.patterns)]),
+                rest=None if p.rest is None else cst.Name(p.rest))
+        if t is ast.MatchClass:
+            return cst.MatchClass(
+                cls=self.expr(p.cls), patterns=tuple([cst.MatchSequenceElement(value=self.pattern(x)) for x in p.patterns]),
+                kwds=tuple([cst.MatchKeywordElement(key=cst.Name(k), pattern=self.pattern(x))
+                            for k, x in zip(p.kwd_attrs, p.kwd_patterns)]))
+        if t is ast.MatchOr:
+            last = len(p.patterns) - 1  # each `|` is the separator of the pattern before it, as in LibCST's
+            return cst.MatchOr(patterns=tuple([
+                cst.MatchOrElement(pattern=self.pattern(x), separator=cst.BitOr() if k < last else cst.MaybeSentinel.DEFAULT)
+                for k, x in enumerate(p.patterns)]))
+        raise NotConverted(t.__name__)
 
     def assign(self, s: ast.Assign) -> cst.Assign:
         return cst.Assign(targets=tuple([cst.AssignTarget(target=self.expr(t)) for t in s.targets]), value=self.expr(s.value))
@@ -525,7 +569,7 @@ _SMALL: dict[type, Callable[[_Converter, Any], Any]] = {
 _COMPOUND: dict[type, Callable[[_Converter, Any], Any]] = {
     ast.If: _C.if_, ast.For: _C.for_, ast.AsyncFor: _C.for_, ast.While: _C.while_, ast.With: _C.with_,
     ast.AsyncWith: _C.with_, ast.FunctionDef: _C.functiondef, ast.AsyncFunctionDef: _C.functiondef,
-    ast.ClassDef: _C.classdef, ast.Try: _C.try_,
+    ast.ClassDef: _C.classdef, ast.Try: _C.try_, ast.Match: _C.match_,
 }
 assert frozenset(_SMALL) == _SIMPLE
 
