@@ -12,8 +12,9 @@ escapes), a number's, whether statements share a line (``a = 1; b = 2`` is one
 ``SimpleStatementLine``) or a body its header's line (a ``SimpleStatementSuite``), ``elif`` or
 ``else: if``, and whether a subscript's tuple has parentheses of its own (``a[(i, j)]`` is one
 index, ``a[i, j]`` two), and whether a sequence pattern of a ``match`` is in parentheses of its
-own (LibCST's ``MatchTuple``) or not (its ``MatchList``). F-strings, and strings joined with one,
-are handed to LibCST's parser on their own (a few characters each). A file with
+own (LibCST's ``MatchTuple``) or not (its ``MatchList``). An f-string's text and replacement
+fields are read from the text as well, each field's expression parsed by ``ast`` on its own; one
+read otherwise than Python reads it (not as many fields) makes the file LibCST's. A file with
 ``try``/``except*``, a line joined by a
 backslash where statements begin, ``\\r`` line ends, any encoding but UTF-8, or a name that Unicode's
 NFKC normalisation may change (``ast`` normalises names so, LibCST keeps them as written), is left to
@@ -416,12 +417,32 @@ class _Converter:
             return cst.Ellipsis()
         raise NotConverted("constant")
 
-    def by_libcst(self, e: ast.expr) -> Any:
-        """An f-string (and what it is joined to), parsed by LibCST on its own."""
-        try:
-            return cst.parse_expression("(" + self.segment(e) + ")")
-        except Exception:
-            raise NotConverted("f-string") from None
+    def joinedstr(self, e: ast.JoinedStr) -> Any:
+        """An f-string, and the literals joined to it, read from the text: ``ast`` gives a literal's
+        text decoded, and (before Python 3.12) the places of the expressions in it as found by a
+        search, which may be another occurrence of the same text."""
+        text = self.segment(e)
+        literals: list[Any] = []
+        fields = 0
+        i, n = 0, len(text)
+        while i < n:
+            m = _PREFIX.match(text, i)
+            if m is None:
+                raise NotConverted("string")
+            if "f" in m.group().lower():
+                literal, i = _fstring(text, i, m.end())
+                fields += sum(1 for p in literal.parts if type(p) is cst.FormattedStringExpression)
+            else:
+                end = _string_end(text, i)
+                literal, i = cst.SimpleString(text[i:end]), end
+            literals.append(literal)
+            i = _next_literal(text, i)
+        if fields != sum(1 for v in e.values if type(v) is ast.FormattedValue):
+            raise NotConverted("f-string")  # not read as Python reads it
+        out = literals[-1]
+        for literal in reversed(literals[:-1]):
+            out = cst.ConcatenatedString(left=literal, right=out)
+        return out
 
     def subscript(self, e: ast.Subscript) -> cst.Subscript:
         s = e.slice
@@ -557,7 +578,7 @@ _EXPRESSION: dict[type, Callable[[_Converter, Any], Any]] = {
     ast.ListComp: _C.listcomp, ast.SetComp: _C.setcomp, ast.DictComp: _C.dictcomp,
     ast.GeneratorExp: _C.genexp, ast.Lambda: _C.lambda_, ast.IfExp: _C.ifexp,
     ast.NamedExpr: _C.namedexpr, ast.Await: _C.await_, ast.Yield: _C.yield_,
-    ast.YieldFrom: _C.yieldfrom, ast.JoinedStr: _C.by_libcst, ast.Starred: _C.starred,
+    ast.YieldFrom: _C.yieldfrom, ast.JoinedStr: _C.joinedstr, ast.Starred: _C.starred,
 }
 _SMALL: dict[type, Callable[[_Converter, Any], Any]] = {
     ast.Assign: _C.assign, ast.AugAssign: _C.augassign, ast.AnnAssign: _C.annassign,
@@ -615,19 +636,141 @@ def _string_parts(text: str) -> list[str]:
     """The literals of a string constant (``'a' "b"`` is two), as written."""
     parts = []
     i, n = 0, len(text)
-    while True:
+    while i < n:
         end = _string_end(text, i)
         parts.append(text[i:end])
-        i = end
-        while i < n and text[i] in " \t\f\n\\#":  # what may stand between two literals
-            if text[i] == "#":
-                i = text.find("\n", i)
-                if i < 0:
-                    raise NotConverted("string")
-            else:
-                i += 1
-        if i >= n:
-            return parts
+        i = _next_literal(text, end)
+    return parts
+
+
+def _next_literal(text: str, i: int) -> int:
+    """Where the literal after the one that ends at ``i`` starts (the text's end after the last)."""
+    n = len(text)
+    while i < n and text[i] in " \t\f\n\\#":  # what may stand between two literals
+        if text[i] == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                raise NotConverted("string")
+        else:
+            i += 1
+    return i
+
+
+def _fstring(text: str, start: int, j: int) -> tuple[cst.FormattedString, int]:
+    """The f-string literal whose prefix starts at ``text[start]`` and quote at ``text[j]``, and
+    where it ends: its text and replacement fields as LibCST has them (text as written, ``{{``
+    included)."""
+    quote = text[j:j + 3] if text.startswith(text[j] * 3, j) else text[j]
+    raw = "r" in text[start:j].lower()
+    parts, k = _fstring_parts(text, j + len(quote), quote, raw, False)
+    return cst.FormattedString(parts=tuple(parts), start=text[start:j + len(quote)], end=quote), k + len(quote)
+
+
+def _fstring_parts(text: str, k: int, quote: str, raw: bool, spec: bool) -> tuple[list[Any], int]:
+    """The parts of an f-string from ``text[k]`` to its closing quote, or of a format spec to the
+    ``}`` that ends its field; and where that stands."""
+    parts: list[Any] = []
+    n = len(text)
+    begin = k
+    while True:
+        if k >= n:
+            raise NotConverted("f-string")
+        c = text[k]
+        if c == "}" and spec:
+            break
+        if c == quote[0] and text.startswith(quote, k):
+            if spec:
+                raise NotConverted("f-string")
+            break
+        if c == "\\":
+            if not raw and text.startswith("N{", k + 1):  # a character by its name: `\N{DASH}`
+                k = text.find("}", k)
+                if k < 0:
+                    raise NotConverted("f-string")
+                k += 1
+            else:  # an escaped character, but a brace after a backslash is still a brace
+                k += 1 if text[k + 1:k + 2] in ("{", "}") else 2
+            continue
+        if c == "{" or c == "}":
+            if not spec and text.startswith(c * 2, k):
+                k += 2
+                continue
+            if c == "}" or spec and text.startswith("{{", k):
+                raise NotConverted("f-string")
+            if k > begin:
+                parts.append(cst.FormattedStringText(text[begin:k]))
+            field, k = _field(text, k + 1, quote, raw)
+            parts.append(field)
+            begin = k
+            continue
+        k += 1
+    if k > begin:
+        parts.append(cst.FormattedStringText(text[begin:k]))
+    return parts, k
+
+
+def _field(text: str, k: int, quote: str, raw: bool) -> tuple[cst.FormattedStringExpression, int]:
+    """The replacement field whose expression starts at ``text[k]``, and where it ends (after its
+    ``}``): the expression, then ``=``, ``!`` and a conversion, ``:`` and a format spec, each if
+    written."""
+    n = len(text)
+    first = k
+    depth = 0
+    while True:
+        if k >= n:
+            raise NotConverted("f-string")
+        c = text[k]
+        if c in "<>!=" and text.startswith("=", k + 1):  # <=, >=, !=, ==
+            k += 2
+            continue
+        if depth == 0 and c in "}!:=":
+            break
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c in "'\"" or c.isalpha() or c == "_":
+            m = _PREFIX.match(text, k)
+            if m is not None:
+                k = _fstring(text, k, m.end())[1] if "f" in m.group().lower() else _string_end(text, k)
+                continue
+            while k < n and (text[k].isalnum() or text[k] == "_"):
+                k += 1
+            continue
+        elif c in "#\\":  # neither a comment nor a backslash in a field before Python 3.12
+            raise NotConverted("f-string")
+        k += 1
+    expression = _expression(text[first:k])
+    if text[k] == "=":  # `{x=}`: the text of the expression, then its value
+        k += 1
+        while k < n and text[k] in " \t\f\n":
+            k += 1
+    conversion = None
+    if k < n and text[k] == "!":
+        m = _CONVERSION.match(text, k + 1)
+        if m is None:
+            raise NotConverted("f-string")
+        conversion, k = m.group(), m.end()
+    format_spec = None
+    if k < n and text[k] == ":":
+        spec, k = _fstring_parts(text, k + 1, quote, raw, True)
+        format_spec = tuple(spec)
+    if not text.startswith("}", k):
+        raise NotConverted("f-string")
+    return cst.FormattedStringExpression(expression=expression, conversion=conversion, format_spec=format_spec), k + 1
+
+
+_CONVERSION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _expression(source: str) -> Any:
+    """The tree of a replacement field's expression, converted as an expression of its own."""
+    text = "(" + source + "\n)"
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise NotConverted("f-string") from None
+    return _Converter(text).expr(tree.body)
 
 
 def _closing(text: str) -> int:
