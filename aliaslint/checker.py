@@ -26,7 +26,7 @@ from .diagnostics import Diagnostic
 from .engine import ANYWHERE, one_line
 from .fixes import decode
 from .rules import RULES, UNUSED_NOQA_CODE, Rule
-from .rules.context import Positions, RuleContext
+from .rules.context import OtherFiles, Positions, RuleContext
 from .skeletons import BodyNotParsed, Skeleton, parse_skeleton
 from .sources import SourceFile, file_error
 from .suppression import suppress
@@ -256,12 +256,13 @@ def _lint_component(
                 kept_trees.keep(trees, skeleton, digests[k])
         found = []
         positions = Positions(skeletons, converted)
+        everyone = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o.module is not None]
+        place = {id(o): k for k, o in enumerate(o for o in group if o.module is not None)}
         for m, i in zip(group, members, strict=True):
             if i not in shown:
                 found.append([])
                 continue
-            others = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True)
-                      if o is not m and o.module is not None]
+            others = OtherFiles(everyone, place[id(m)])  # type: ignore[arg-type]
             ctx = RuleContext(files[i].shown, m.module, result, others, positions)  # type: ignore[arg-type]
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
         asked_about = set(asked)

@@ -12,6 +12,7 @@ from aliaslint import checker
 from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name, module_names
 from aliaslint.analysis import project
 from aliaslint.analysis.project import SourceModule
+from aliaslint.rules.context import OtherFiles
 
 from conftest import record_checks, reported, run_cli
 
@@ -392,3 +393,15 @@ def test_a_worker_waiting_for_work_ends_quietly_on_ctrl_c() -> None:
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ended" and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_other_files_of_a_component_are_every_file_but_the_one_checked() -> None:
+    import libcst as cst
+
+    a, b, c = (cst.parse_module(f"x = {k}\n") for k in range(3))
+    files = [("a.py", a), ("b.py", b), ("c.py", c)]
+    others = OtherFiles(files, 1)
+    assert list(others) == [("a.py", a), ("c.py", c)]
+    assert len(others) == 2 and others
+    assert list(OtherFiles(files, 0)) == [("b.py", b), ("c.py", c)]
+    assert not OtherFiles(files[:1], 0)  # a file alone: it owns every node it is asked about
