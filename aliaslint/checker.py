@@ -256,13 +256,17 @@ def _lint_component(
                 kept_trees.keep(trees, skeleton, digests[k])
         found = []
         positions = Positions(skeletons, converted)
-        everyone = [(files[j].shown, o.module) for o, j in zip(group, members, strict=True) if o.module is not None]
-        place = {id(o): k for k, o in enumerate(o for o in group if o.module is not None)}
+        everyone: list[tuple[str, cst.Module]] = []  # the files with a tree, and each one's place there
+        place: dict[int, int] = {}
+        for o, j in zip(group, members, strict=True):
+            if o.module is not None:
+                place[id(o)] = len(everyone)
+                everyone.append((files[j].shown, o.module))
         for m, i in zip(group, members, strict=True):
             if i not in shown:
                 found.append([])
                 continue
-            others = OtherFiles(everyone, place[id(m)])  # type: ignore[arg-type]
+            others = OtherFiles(everyone, place[id(m)])
             ctx = RuleContext(files[i].shown, m.module, result, others, positions)  # type: ignore[arg-type]
             found.append([d for rule in _rules(files[i]) for d in rule.check(ctx)])  # type: ignore[misc]
         asked_about = set(asked)

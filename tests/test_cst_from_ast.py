@@ -3,7 +3,6 @@ the file is LibCST's to parse, and a check whose tree turns out of another shape
 
 from __future__ import annotations
 
-import ast
 import io
 import sysconfig
 import tokenize
