@@ -737,7 +737,7 @@ def _field(text: str, k: int, quote: str, raw: bool) -> tuple[cst.FormattedStrin
             while k < n and (text[k].isalnum() or text[k] == "_"):
                 k += 1
             continue
-        elif c in "#\\":  # neither a comment nor a backslash in a field before Python 3.12
+        elif c in "#\\":  # a comment, or a backslash outside a string (Python 3.12 allows both): LibCST's
             raise NotConverted("f-string")
         k += 1
     expression = _expression(text[first:k])
