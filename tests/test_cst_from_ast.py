@@ -4,6 +4,7 @@ the file is LibCST's to parse, and a check whose tree turns out of another shape
 from __future__ import annotations
 
 import io
+import sys
 import sysconfig
 import tokenize
 import unicodedata
@@ -103,6 +104,22 @@ def test_a_sample_of_the_standard_library_converts_to_libcsts_shape_or_not_at_al
 def test_code_of_every_kind_converts_to_libcsts_shape(source: str) -> None:
     assert same_shape(source) > 0
     assert same_shape(source.encode("utf-8")) > 0
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="f-strings of Python 3.12 (PEP 701)")
+@pytest.mark.parametrize("source", [
+    'x = f"{d["a"]}"\n',  # the quote the f-string is in, within a field
+    "x = f\"{'\\n'.join(y)}\"\n",  # a backslash, in a string within a field
+    'x = f"{f"{f"{1}"}"}"\n',
+])
+def test_the_f_strings_of_python_3_12_convert_to_libcsts_shape(source: str) -> None:
+    assert same_shape(source) > 0
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="f-strings of Python 3.12 (PEP 701)")
+def test_a_comment_in_an_f_strings_field_is_left_to_libcst() -> None:
+    with pytest.raises(NotConverted, match="f-string"):
+        convert_module('x = f"""{\n  a  # c\n}"""\n')
 
 
 @pytest.mark.parametrize("source, why", [
