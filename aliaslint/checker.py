@@ -34,32 +34,46 @@ from .suppression import suppress
 prepare()  # on import: the processes the fork server forks (it imports this module) start prepared
 
 
-def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None) -> cst.Module | Diagnostic:
+def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None,
+           binding: dict[int, frozenset[cst.CSTNode]] | None = None) -> cst.Module | Diagnostic:
     """The file's tree: built from ``ast`` where it can be (:mod:`.cst_from_ast`, its text then
-    kept in ``converted``), else LibCST's, or the diagnostic that says why there is none; the one
-    :func:`parse_ahead` made, if it did."""
+    kept in ``converted`` and the statements whose expressions bind in ``binding``), else
+    LibCST's, or the diagnostic that says why there is none; the one :func:`parse_ahead` made, if
+    it did."""
     ahead = _AHEAD.pop((f.path, f.shown, f.source), None) if converted is not None and _AHEAD else None
-    tree, built = ahead if ahead is not None else _whole(f, converted is not None)
-    if built:
+    tree, marks = ahead if ahead is not None else _whole(f, converted is not None)
+    if marks is not None:
         converted[id(tree)] = f.source  # type: ignore[index]
+        if binding is not None:
+            binding[id(tree)] = marks
     return tree
 
 
-def _whole(f: SourceFile, convert: bool) -> tuple[cst.Module | Diagnostic, bool]:
+def _whole(f: SourceFile, convert: bool) -> tuple[cst.Module | Diagnostic, frozenset[cst.CSTNode] | None]:
     if f.too_deep:
-        return file_error(f.shown, "cannot parse file: nesting too deep"), False
+        return file_error(f.shown, "cannot parse file: nesting too deep"), None
     try:
         return tree_of(f.source, convert)
     except cst.ParserSyntaxError as e:
-        return _syntax_error(f.source, f.shown, e), False
+        return _syntax_error(f.source, f.shown, e), None
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as e:
-        return file_error(f.shown, f"cannot decode file: {one_line(e)}"), False
+        return file_error(f.shown, f"cannot decode file: {one_line(e)}"), None
     except RecursionError:
-        return file_error(f.shown, "cannot parse file: nesting too deep"), False
+        return file_error(f.shown, "cannot parse file: nesting too deep"), None
 
 
-# Trees parsed before their check (see parse_ahead), by file, and whether built from `ast`.
-_AHEAD: dict[tuple[str, str, str | bytes | None], tuple[cst.Module | Diagnostic, bool]] = {}
+def _expressions(tree: object, source: str | bytes | None,
+                 binding: dict[int, frozenset[cst.CSTNode]]) -> bool | frozenset[cst.CSTNode]:
+    """What collecting a tree's scopes enters of its expressions (see
+    :func:`.analysis.scopes.collect_scopes`): those of the statements the conversion found a
+    ``lambda`` or a ``:=`` in, else every one where the text may hold either."""
+    marks = binding.get(id(tree))
+    return marks if marks is not None else binds_in_expressions(source)
+
+
+# Trees parsed before their check (see parse_ahead), by file, and for one built from `ast` the
+# statements whose expressions bind.
+_AHEAD: dict[tuple[str, str, str | bytes | None], tuple[cst.Module | Diagnostic, frozenset[cst.CSTNode] | None]] = {}
 
 
 def parse_ahead(files: Sequence[SourceFile]) -> None:
@@ -157,19 +171,21 @@ def _check_group(
     shown = set(range(len(files)) if report is None else report)
     wanted = shown | set(asked)
     lazily = len(wanted) < len(files)  # the others parsed when the analysis first needs them
+    binding: dict[int, frozenset[cst.CSTNode]] = {}
     with _trees_out_of_collection() as trees_made:
         parsed: list[cst.Module | Diagnostic | None] = [
-            _parse(f, converted) if i in wanted or not lazily else None for i, f in enumerate(files)]
+            _parse(f, converted, binding) if i in wanted or not lazily else None for i, f in enumerate(files)]
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i],  # type: ignore[arg-type]
-                                expressions=binds_in_expressions(files[i].source)) for i in members]
+                                expressions=_expressions(parsed[i], files[i].source, binding)) for i in members]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         whole: set[int] = set()
         settles: dict[int, frozenset[int]] = {}
         if modules:
             found, settles, whole = _lint_component(
-                files, modules, members, wanted if lazily else None, shown, asked, set(known), trees, converted)
+                files, modules, members, wanted if lazily else None, shown, asked, set(known), trees, converted,
+                binding)
             for i, diags in zip(members, found, strict=True):
                 out[i] = diags
             analysed = set(members)
@@ -211,7 +227,7 @@ def _trees_out_of_collection() -> Iterator[Callable[[], None]]:
 def _lint_component(
     files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
     shown: set[int], asked: Sequence[int], known: set[int], trees: Cache | None,
-    converted: dict[int, str | bytes] | None,
+    converted: dict[int, str | bytes] | None, binding: dict[int, frozenset[cst.CSTNode]],
 ) -> tuple[list[list[Diagnostic]], dict[int, frozenset[int]], set[int]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
     the rules of its members in ``shown``; in which files those ``asked`` about that do not stay
@@ -226,13 +242,14 @@ def _lint_component(
 
     def parse(m: SourceModule) -> cst.Module | Skeleton | None:
         i = file_of[id(m)]
-        m.expressions = binds_in_expressions(files[i].source)
         found = _parse_skeleton(files[i], trees, converted is not None) if i in known else None
         if found is not None:
             skeleton, digests[id(skeleton.module)] = found
             skeletons[id(skeleton.module)] = skeleton
+            m.expressions = skeleton.binding if skeleton.binding is not None else binds_in_expressions(files[i].source)
             return skeleton
-        tree = _parse(files[i], converted)
+        tree = _parse(files[i], converted, binding)
+        m.expressions = _expressions(tree, files[i].source, binding)
         if isinstance(tree, cst.Module):
             whole.add(i)
             return tree

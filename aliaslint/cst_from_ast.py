@@ -58,6 +58,14 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
 def convert_module(source: str | bytes) -> cst.Module:
     """The tree LibCST would parse ``source`` into, as far as the analysis reads it; raises
     :class:`NotConverted` where it cannot tell (see the module's docstring)."""
+    return convert_marked(source)[0]
+
+
+def convert_marked(source: str | bytes) -> tuple[cst.Module, frozenset[CSTNode]]:
+    """:func:`convert_module`'s tree, and the statements whose own expressions hold a ``lambda``
+    or a ``:=`` (a small statement, or a compound one by its header), the only expressions that
+    define a scope or bind a name: collecting the scopes of a file needs to enter no others (see
+    :func:`.analysis.scopes.collect_scopes`)."""
     if isinstance(source, bytes):
         for line in source.split(b"\n", 2)[:2]:
             m = _COOKIE.match(line)
@@ -79,21 +87,23 @@ def convert_module(source: str | bytes) -> cst.Module:
         raise NotConverted("ast") from None
     try:
         with parsing():
-            return _Converter(text).module(tree)
+            converter = _Converter(text)
+            return converter.module(tree), frozenset(converter.binding)
     except RecursionError:
         raise NotConverted("nesting") from None
 
 
 
-def tree_of(source: str | bytes, convert: bool) -> tuple[cst.Module, bool]:
-    """The text's tree, and whether it was built from ``ast`` (with ``convert``, where it can be;
-    else LibCST's, whose errors this raises)."""
+def tree_of(source: str | bytes, convert: bool) -> tuple[cst.Module, frozenset[CSTNode] | None]:
+    """The text's tree, and for one built from ``ast`` (with ``convert``, where it can be) the
+    statements whose expressions bind (see :func:`convert_marked`); for LibCST's, whose errors
+    this raises, None."""
     if convert:
         try:
-            return convert_module(source), True
+            return convert_marked(source)
         except NotConverted:
             pass
-    return parse_module(source), False
+    return parse_module(source), None
 
 
 def _may_change_a_name(text: str) -> bool:
@@ -152,6 +162,18 @@ class _Converter:
             starts.append(i + 1)
             i = find(b"\n", i + 1)
         self.starts = starts
+        self.binding: list[CSTNode] = []  # see convert_marked
+        self.binds = 0  # lambdas and `:=` made in the statement being converted, not in one within
+
+    def marked(self, convert: Callable[[_Converter, Any], Any], s: ast.stmt) -> Any:
+        """The statement ``convert`` makes of ``s``, kept in ``binding`` if its own expressions hold
+        a lambda or a ``:=`` (those of the statements within it are theirs)."""
+        outer, self.binds = self.binds, 0
+        node = convert(self, s)
+        if self.binds:
+            self.binding.append(node)
+        self.binds = outer
+        return node
 
     # -- the text ----------------------------------------------------------------------------
 
@@ -184,7 +206,7 @@ class _Converter:
         for s in body:
             t = type(s)
             if t in _SIMPLE:
-                small = _SMALL[t](self, s)
+                small = self.marked(_SMALL[t], s)
                 if line is not None and s.lineno == end:
                     line.append(small)
                 else:
@@ -197,7 +219,7 @@ class _Converter:
                 convert = _COMPOUND.get(t)
                 if convert is None:
                     raise NotConverted(t.__name__)
-                out.append(convert(self, s))
+                out.append(self.marked(convert, s))
         return tuple([cst.SimpleStatementLine(body=tuple(x)) if type(x) is list else x for x in out])
 
     def block(self, body: list[ast.stmt]) -> cst.BaseSuite:
@@ -205,7 +227,7 @@ class _Converter:
         if type(first) in _SIMPLE and not self.starts_line(first):
             if any(type(s) not in _SIMPLE or s.lineno != first.lineno for s in body):
                 raise NotConverted("suite")
-            return cst.SimpleStatementSuite(body=tuple([_SMALL[type(s)](self, s) for s in body]))
+            return cst.SimpleStatementSuite(body=tuple([self.marked(_SMALL[type(s)], s) for s in body]))
         return cst.IndentedBlock(body=self.statements(body))
 
     def orelse(self, body: list[ast.stmt]) -> cst.Else | None:
@@ -422,6 +444,8 @@ class _Converter:
         text decoded, and (before Python 3.12) the places of the expressions in it as found by a
         search, which may be another occurrence of the same text."""
         text = self.segment(e)
+        if "lambda" in text or ":=" in text:  # its fields' expressions are converted apart
+            self.binds += 1
         literals: list[Any] = []
         fields = 0
         i, n = 0, len(text)
@@ -525,6 +549,7 @@ class _Converter:
         return cst.DictComp(key=self.expr(e.key), value=self.expr(e.value), for_in=self.comp_for(e.generators))
 
     def lambda_(self, e: ast.Lambda) -> cst.Lambda:
+        self.binds += 1
         return cst.Lambda(params=self.parameters(e.args), body=self.expr(e.body))
 
     def parameters(self, a: ast.arguments) -> cst.Parameters:
@@ -553,6 +578,7 @@ class _Converter:
         return cst.IfExp(test=self.expr(e.test), body=self.expr(e.body), orelse=self.expr(e.orelse))
 
     def namedexpr(self, e: ast.NamedExpr) -> cst.NamedExpr:
+        self.binds += 1
         return cst.NamedExpr(target=self.expr(e.target), value=self.expr(e.value))
 
     def await_(self, e: ast.Await) -> cst.Await:

@@ -88,6 +88,9 @@ class Skeleton:
     converted: bool = False
     convert: bool = False
     converted_bodies: set[int] = field(default_factory=set)
+    # of a skeleton built from `ast`, the statements whose expressions bind (see
+    # cst_from_ast.convert_marked); None when not known (LibCST's, or from the cache)
+    binding: frozenset[cst.CSTNode] | None = None
 
     def __post_init__(self) -> None:
         self.spans = dict(self.stubs)
@@ -106,14 +109,14 @@ class Skeleton:
             self.converted_bodies.add(span.first)
         if found is None:
             try:
-                fragment, converted = tree_of(self._body_text(span), self.convert)
+                fragment, binding = tree_of(self._body_text(span), self.convert)
             except Exception as e:  # LibCST's parser refuses what CPython's accepted
                 raise BodyNotParsed(stub.name.value) from e
             found = _function(fragment, span, stub)
             if found is None:
                 raise BodyNotParsed(stub.name.value)
             self.fresh[span.first] = fragment
-            if converted:
+            if binding is not None:
                 self.converted_bodies.add(span.first)
         assert fragment is not None
         whole = stub.with_changes(body=found.body)
@@ -174,12 +177,12 @@ def parse_skeleton(text: str, functions: Sequence[FunctionSpan] | None = None, c
     spans: list[_Span | None] = [_span(f, lines, flagged) for f in functions]
     if not any(spans):
         return None
-    module, converted = tree_of(_stubbed(lines, [span for span in spans if span is not None]), convert)
+    module, binding = tree_of(_stubbed(lines, [span for span in spans if span is not None]), convert)
     defs = _defs(module)
     if [d.name.value for d in defs] != [f[0] for f in functions]:
         return None
     return Skeleton(module, lines, {d: s for d, s in zip(defs, spans, strict=True) if s is not None},
-                    converted=converted, convert=convert)
+                    converted=binding is not None, convert=convert, binding=binding)
 
 
 def _stubbed(lines: list[str], spans: Iterable[_Span]) -> str:

@@ -192,10 +192,10 @@ print(grad(lin, np.ones(3)))
 
 
 def libcst_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(source: object) -> cst.Module:
+    def refuse(source: object) -> tuple[cst.Module, frozenset[cst.CSTNode]]:
         raise NotConverted("refused")
 
-    monkeypatch.setattr(cst_from_ast, "convert_module", refuse)
+    monkeypatch.setattr(cst_from_ast, "convert_marked", refuse)
 
 
 @pytest.mark.parametrize("args", [["--no-cache"], ["--no-cache", "--output-format", "json"], ["--no-cache", "--diff"]])
@@ -296,14 +296,14 @@ def test_a_check_whose_tree_is_of_another_shape_is_made_again_with_libcsts(
 ) -> None:
     (tmp_path / "spaced.py").write_text(SPACED, encoding="utf-8")
     expected = run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output
-    real = cst_from_ast.convert_module
+    real = cst_from_ast.convert_marked
     made: list[str] = []
 
-    def one_line_more(source: str | bytes) -> cst.Module:  # what a converter's bug could make
+    def one_line_more(source: str | bytes) -> tuple[cst.Module, frozenset[cst.CSTNode]]:  # what a converter's bug could make
         made.append("x")
         text = source.decode() if isinstance(source, bytes) else source
         return real(text.replace("old = x[i]\n", "old = x[i]; pass\n"))
 
-    monkeypatch.setattr(cst_from_ast, "convert_module", one_line_more)
+    monkeypatch.setattr(cst_from_ast, "convert_marked", one_line_more)
     assert run_cli(["--no-cache", "spaced.py"], cwd=tmp_path).output == expected
     assert made == ["x"]

@@ -25,7 +25,7 @@ from aliaslint.analysis.tables import SharedTable
 from aliaslint.cache import Cache, content_digest
 from aliaslint.diagnostics import Diagnostic
 from aliaslint.checker import check_group, lint_group
-from aliaslint.cst_from_ast import tree_of
+from aliaslint.cst_from_ast import convert_marked, tree_of
 from aliaslint.engine import SourceFile, lint_sources
 from aliaslint.survey import survey_files
 from aliaslint.skeletons import Skeleton
@@ -95,6 +95,32 @@ def test_scopes_are_collected_without_expressions_only_where_no_expression_binds
     assert collect_scopes(module).scopes[0].locals == {"f", "n"}
     assert collect_scopes(module, expressions=False).scopes[0].locals == {"f"}  # what the flag is for
     assert binds_in_expressions(b"# -*- coding: latin-1 -*-\nx = 1\n")  # other encodings: taken to
+
+
+def test_scopes_are_collected_entering_only_the_expressions_of_the_statements_that_bind(files: list[SourceFile]) -> None:
+    """The conversion from ``ast`` marks the statements whose own expressions hold a ``lambda``
+    or a ``:=`` (`cst_from_ast.convert_marked`); collecting a file's scopes entering only those
+    finds all that entering every expression does."""
+    marked = 0
+    for f in files:
+        module, binding = tree_of(f.source, True)
+        if binding is None:
+            continue
+        marked += bool(binding)
+        assert _described(collect_scopes(module, binding)) == _described(collect_scopes(module))
+    assert marked > 5
+    source = ("f = lambda x: x\nif (n := 3):\n    y = [m := 1 for _ in ()]\nclass A:\n    key = sorted(k, key=lambda k: -k)\n"
+              "def g(a=lambda: 0):\n    return a\ns = f\"{(lambda: 1)()}\"\nt = 2\n")
+    module, binding = convert_marked(source)
+    assign_f, if_n, class_a, def_g, assign_s, _ = module.body
+    inner = if_n.body.body[0].body[0]
+    key = class_a.body.body[0].body[0]
+    assert binding == {assign_f.body[0], if_n, inner, key, def_g, assign_s.body[0]}
+    info = collect_scopes(module, binding)
+    assert [s.name for s in info.scopes] == ["<module>", "f", "A.<lambda>", "g", "g.<lambda>", "<lambda>"]
+    assert info.scopes[0].locals == {"f", "n", "y", "m", "A", "g", "s", "t"}
+    assert _described(info) == _described(collect_scopes(module))
+    assert _described(collect_scopes(module, frozenset())) != _described(info)  # what the marks are for
 
 
 def test_worker_processes_change_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, Sequence
+from typing import AbstractSet, Callable, Sequence
 
 import libcst as cst
 
@@ -36,8 +36,9 @@ class SourceModule:
     module: cst.Module | None
     info: ModuleInfo | None = field(default=None, repr=False)
     # False when none of its expressions can hold a scope or bind a name (see
-    # .scopes.binds_in_expressions): collecting its scopes then leaves its expressions out.
-    expressions: bool = True
+    # .scopes.binds_in_expressions), or the statements whose expressions may (see
+    # ..cst_from_ast.convert_marked): collecting its scopes then leaves the others' out.
+    expressions: bool | AbstractSet[cst.CSTNode] = True
 
 
 class Resolver:

@@ -8,7 +8,7 @@ which class a method belongs to, and what each import binds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import AbstractSet, Callable
 
 import libcst as cst
 
@@ -402,6 +402,27 @@ class _Collector(Walker):
             self._bind([local])
 
 
+class _MarkedCollector(_Collector):
+    """A collector that enters the expressions of the statements ``marked`` only (and of what
+    they hold): the others hold no ``lambda`` and no ``:=``. A walk of its own rather than a test
+    in every walk: it costs a call per node it reaches, most of which are statements."""
+
+    def __init__(self, module: cst.Module, marked: AbstractSet[cst.CSTNode]) -> None:
+        super().__init__(module)
+        self.expressions = False
+        self.marked = marked
+
+    def walk(self, node: cst.CSTNode) -> None:
+        if self.expressions or node not in self.marked:
+            Walker.walk(self, node)
+            return
+        self.expressions = True
+        try:
+            Walker.walk(self, node)
+        finally:
+            self.expressions = False
+
+
 def add_body(info: ModuleInfo, scope: Scope) -> None:
     """Give a function of a file parsed without its functions' bodies (see ..skeletons) its body,
     before its analysis first reads it: the names the body binds and imports, and the scopes
@@ -442,11 +463,15 @@ def binds_in_expressions(source: str | bytes | None) -> bool:
     return "lambda" in source or ":=" in source
 
 
-def collect_scopes(module: cst.Module, expressions: bool = True) -> ModuleInfo:
+def collect_scopes(module: cst.Module, expressions: bool | AbstractSet[cst.CSTNode] = True) -> ModuleInfo:
     """The module's scopes and classes; with ``expressions`` false (see
-    :func:`binds_in_expressions`), found without entering its expressions."""
-    collector = _Collector(module)
-    collector.expressions = expressions
+    :func:`binds_in_expressions`), found without entering its expressions; with a set of
+    statements (see :func:`..cst_from_ast.convert_marked`), entering only theirs."""
+    if isinstance(expressions, bool):
+        collector = _Collector(module)
+        collector.expressions = expressions
+    else:
+        collector = _MarkedCollector(module, expressions)
     collector.walk(module)
     scopes = collector.scopes
     for scope in scopes:
