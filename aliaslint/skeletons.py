@@ -89,8 +89,10 @@ class Skeleton:
     convert: bool = False
     converted_bodies: set[int] = field(default_factory=set)
     # of a skeleton built from `ast`, the statements whose expressions bind (see
-    # cst_from_ast.convert_marked); None when not known (LibCST's, or from the cache)
+    # cst_from_ast.convert_marked); None when not known (LibCST's, or from the cache); and of
+    # each body built from `ast` since, by the function parse_body gave
     binding: frozenset[cst.CSTNode] | None = None
+    body_binding: dict[cst.FunctionDef, frozenset[cst.CSTNode]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.spans = dict(self.stubs)
@@ -105,6 +107,7 @@ class Skeleton:
         entry = unpickle(kept, tuple) if kept is not None else None
         fragment = entry[0] if entry is not None and len(entry) == 2 and isinstance(entry[0], cst.Module) else None
         found = None if fragment is None else _function(fragment, span, stub)
+        binding = None  # not known of a body the cache kept
         if found is not None and entry is not None and entry[1]:
             self.converted_bodies.add(span.first)
         if found is None:
@@ -121,6 +124,8 @@ class Skeleton:
         assert fragment is not None
         whole = stub.with_changes(body=found.body)
         self.bodies.append((stub, whole, found, fragment, before))
+        if binding is not None:
+            self.body_binding[whole] = binding
         return whole
 
     def _body_text(self, span: _Span) -> str:

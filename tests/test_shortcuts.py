@@ -123,6 +123,35 @@ def test_scopes_are_collected_entering_only_the_expressions_of_the_statements_th
     assert _described(collect_scopes(module, frozenset())) != _described(info)  # what the marks are for
 
 
+def test_a_body_parsed_on_its_own_is_collected_entering_only_the_statements_that_bind(files: list[SourceFile]) -> None:
+    """A body a skeleton's function gets when its analysis starts (`scopes.add_body`) comes,
+    when built from ``ast``, with its statements whose expressions bind: the scopes and names it
+    adds are those of a walk into every expression."""
+    from aliaslint.analysis.scopes import add_body
+
+    bodies = marked = 0
+    for f in files:
+        text = f.source.decode("utf-8") if isinstance(f.source, bytes) else f.source  # type: ignore[union-attr]
+        skeleton = skeletons.parse_skeleton(text, None, True)
+        if skeleton is None:
+            continue
+        parsed = {stub: project._body(skeleton, stub) for stub in list(skeleton.stubs)}  # each body once
+        described = []
+        for with_marks in (True, False):
+            info = collect_scopes(skeleton.module)
+            stubbed = [s for s in info.scopes if s.node in parsed]
+            for s in stubbed:
+                node, binding = parsed[s.node]
+                s.unparsed = lambda node=node, binding=binding: (node, binding if with_marks else None)
+            for s in stubbed:
+                add_body(info, s)
+            described.append(_described(info))
+        assert described[0] == described[1], f.path
+        bodies += len(parsed)
+        marked += sum(1 for _, binding in parsed.values() if binding)
+    assert bodies > 500 and marked > 5
+
+
 def test_worker_processes_change_nothing(files: list[SourceFile], expected: list[list[Diagnostic]]) -> None:
     assert lint_sources(files, jobs=2) == expected
 

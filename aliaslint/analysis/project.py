@@ -159,6 +159,13 @@ def settled_in(result: ModuleResult, scopes: set[int]) -> set[int]:
     return out
 
 
+def _body(skeleton: Skeleton, stub: cst.FunctionDef) -> tuple[cst.FunctionDef, AbstractSet[cst.CSTNode] | None]:
+    """The function a skeleton's stub stands for, and the statements of its body whose
+    expressions bind, where known (see :func:`.scopes.add_body`)."""
+    node = skeleton.parse_body(stub)
+    return node, skeleton.body_binding.get(node)
+
+
 def analyze_component(
     modules: Sequence[SourceModule], only: Sequence[SourceModule] | None = None,
     parse: Callable[[SourceModule], cst.Module | Skeleton | None] | None = None,
@@ -188,7 +195,7 @@ def analyze_component(
             m.module, m.info = tree.module, collect_scopes(tree.module, m.expressions)
             for s in m.info.scopes:
                 if s.node in tree.stubs:
-                    s.unparsed = partial(tree.parse_body, s.node)
+                    s.unparsed = partial(_body, tree, s.node)
         else:
             m.module, m.info = tree, collect_scopes(tree, m.expressions)
         info.extend(m.info)

@@ -56,8 +56,9 @@ class Scope:
     guards: object | None = None  # .guards.block_guards, computed on first use
     narrowed: object | None = None  # .guards.narrowed, computed on first use
     paths: object | None = None  # .guards.block_paths, computed on first use
-    # parses its body, when its file was parsed without it (see ..skeletons and add_body)
-    unparsed: "Callable[[], cst.FunctionDef] | None" = None
+    # parses its body, when its file was parsed without it (see ..skeletons and add_body); with
+    # the statements of the body whose expressions bind, where known (see collect_scopes)
+    unparsed: "Callable[[], tuple[cst.FunctionDef, AbstractSet[cst.CSTNode] | None]] | None" = None
 
     def param_nodes(self) -> dict[str, cst.Name]:
         """The parameters' name nodes (where a parameter's value comes from)."""
@@ -430,10 +431,10 @@ def add_body(info: ModuleInfo, scope: Scope) -> None:
     scopes' read any of that, so the analysis sees what it would have had the file been parsed
     whole (bodies that define classes are never left out)."""
     assert scope.unparsed is not None
-    node, scope.unparsed = scope.unparsed(), None
+    (node, binding), scope.unparsed = scope.unparsed(), None
     home = scope.parent  # a module-level function or a method of a module-level class
     assert home is not None and home.is_module
-    collector = _Collector(info.module)
+    collector = _Collector(info.module) if binding is None else _MarkedCollector(info.module, binding)
     collector.scopes = [home]  # new scopes are numbered from 1, then after the module's
     collector.stack = [home, scope]
     collector.class_stack = [None, None]
