@@ -34,8 +34,8 @@ from .suppression import suppress
 prepare()  # on import: the processes the fork server forks (it imports this module) start prepared
 
 
-def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None,
-           binding: dict[int, frozenset[cst.CSTNode]] | None = None) -> cst.Module | Diagnostic:
+def _parse(f: SourceFile, converted: dict[int, str | bytes] | None,
+           binding: dict[int, frozenset[cst.CSTNode]]) -> cst.Module | Diagnostic:
     """The file's tree: built from ``ast`` where it can be (:mod:`.cst_from_ast`, its text then
     kept in ``converted`` and the statements whose expressions bind in ``binding``), else
     LibCST's, or the diagnostic that says why there is none; the one :func:`parse_ahead` made, if
@@ -44,8 +44,7 @@ def _parse(f: SourceFile, converted: dict[int, str | bytes] | None = None,
     tree, marks = ahead if ahead is not None else _whole(f, converted is not None)
     if marks is not None:
         converted[id(tree)] = f.source  # type: ignore[index]
-        if binding is not None:
-            binding[id(tree)] = marks
+        binding[id(tree)] = marks
     return tree
 
 
@@ -62,12 +61,10 @@ def _whole(f: SourceFile, convert: bool) -> tuple[cst.Module | Diagnostic, froze
         return file_error(f.shown, "cannot parse file: nesting too deep"), None
 
 
-def _expressions(tree: object, source: str | bytes | None,
-                 binding: dict[int, frozenset[cst.CSTNode]]) -> bool | frozenset[cst.CSTNode]:
+def _expressions(marks: frozenset[cst.CSTNode] | None, source: str | bytes | None) -> bool | frozenset[cst.CSTNode]:
     """What collecting a tree's scopes enters of its expressions (see
     :func:`.analysis.scopes.collect_scopes`): those of the statements the conversion found a
-    ``lambda`` or a ``:=`` in, else every one where the text may hold either."""
-    marks = binding.get(id(tree))
+    ``lambda`` or a ``:=`` in (``marks``), else every one where the text may hold either."""
     return marks if marks is not None else binds_in_expressions(source)
 
 
@@ -178,7 +175,7 @@ def _check_group(
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i],  # type: ignore[arg-type]
-                                expressions=_expressions(parsed[i], files[i].source, binding)) for i in members]
+                                expressions=_expressions(binding.get(id(parsed[i])), files[i].source)) for i in members]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         whole: set[int] = set()
         settles: dict[int, frozenset[int]] = {}
@@ -246,10 +243,10 @@ def _lint_component(
         if found is not None:
             skeleton, digests[id(skeleton.module)] = found
             skeletons[id(skeleton.module)] = skeleton
-            m.expressions = skeleton.binding if skeleton.binding is not None else binds_in_expressions(files[i].source)
+            m.expressions = _expressions(skeleton.binding, files[i].source)
             return skeleton
         tree = _parse(files[i], converted, binding)
-        m.expressions = _expressions(tree, files[i].source, binding)
+        m.expressions = _expressions(binding.get(id(tree)), files[i].source)
         if isinstance(tree, cst.Module):
             whole.add(i)
             return tree
