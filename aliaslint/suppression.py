@@ -78,7 +78,9 @@ def suppress(
     diagnostics: list[Diagnostic], text: str, path: str, report_unused: bool
 ) -> list[Diagnostic]:
     """Drop suppressed diagnostics; add ALI800 for unused ALI directives when asked."""
-    if not report_unused and (not diagnostics or "noqa" not in text.lower()):
+    if (not diagnostics and not report_unused) or "noqa" not in text.lower():
+        # no directive to apply or report: tokenizing the text to find its comments took 15% of
+        # a run over scikit-learn with ALI800 selected, for the few files that hold one
         return diagnostics
     directives = parse(text)
     kept: list[Diagnostic] = []

@@ -86,3 +86,12 @@ def test_unused_noqa_is_opt_in(tmp_path):
 def test_used_noqa_is_not_reported_as_unused(tmp_path):
     r = _lint(tmp_path, "--extend-select", "ALI800", fp="  # noqa: ALI001")
     assert reported(r.output) == ALL - {("ALI001", 12, 9)}
+
+
+def test_unused_noqa_in_any_case_and_none_without_a_directive(tmp_path):
+    # a file whose text holds no "noqa" in any case is not searched for directives
+    (tmp_path / "c.py").write_text("x = 1  # NOQA: ALI001\n")
+    (tmp_path / "d.py").write_text("y = 2  # no directive here\n")
+    r = run_cli(["--extend-select", "ALI800", "c.py", "d.py"], cwd=tmp_path)
+    assert r.output == "c.py:1:8: ALI800 unused `noqa` directive (unused: `ALI001`)\nFound 1 error.\n"
+    assert reported(_lint(tmp_path, "--extend-select", "ALI800").output) == ALL
