@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aliaslint import suppression
 from conftest import reported, run_cli
 
 HELPER = """\
@@ -88,10 +89,14 @@ def test_used_noqa_is_not_reported_as_unused(tmp_path):
     assert reported(r.output) == ALL - {("ALI001", 12, 9)}
 
 
-def test_unused_noqa_in_any_case_and_none_without_a_directive(tmp_path):
-    # a file whose text holds no "noqa" in any case is not searched for directives
+def test_unused_noqa_in_any_case_and_none_without_a_directive(tmp_path, monkeypatch):
+    # a file whose text holds no "noqa" in any case is not tokenized for its comments
+    tokenized: list[str] = []
+    real = suppression._comments
+    monkeypatch.setattr(suppression, "_comments", lambda text: tokenized.append(text) or real(text))
     (tmp_path / "c.py").write_text("x = 1  # NOQA: ALI001\n")
     (tmp_path / "d.py").write_text("y = 2  # no directive here\n")
-    r = run_cli(["--extend-select", "ALI800", "c.py", "d.py"], cwd=tmp_path)
+    r = run_cli(["--no-cache", "--extend-select", "ALI800", "c.py", "d.py"], cwd=tmp_path)
     assert r.output == "c.py:1:8: ALI800 unused `noqa` directive (unused: `ALI001`)\nFound 1 error.\n"
+    assert tokenized == ["x = 1  # NOQA: ALI001\n"]
     assert reported(_lint(tmp_path, "--extend-select", "ALI800").output) == ALL
