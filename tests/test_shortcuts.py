@@ -179,11 +179,16 @@ def sinks(group: list[int], edges: list[set[int]]) -> list[int]:
     return [i for i in group if i not in reached]
 
 
-def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("tried", [1, pytest.param(3, marks=pytest.mark.slow)])
+def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch, tried: int,
+) -> None:
     """What the engine relies on to re-check a changed file and the files that read it with only
     the files they read (see test_cones.py), over every component of several files: the project
     above and aliaslint's own code. The cones' files are parsed without their functions' bodies,
-    each parsed when its analysis starts (see skeletons.py)."""
+    each parsed when its analysis starts (see skeletons.py). Of the files that are read and stay
+    home, and of those without diagnostics, it tries the first `tried` of each component (each
+    try checks most of aliaslint's code again: three took the test from 9 s to 18 s)."""
     bodies = [0, 0]  # parsed on their own; left out in all
     real_body, real_skeleton = Skeleton.parse_body, skeletons.parse_skeleton
 
@@ -217,7 +222,7 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
         assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in alone or i not in ends] == [
             mine[i] for i in group if i not in alone or i not in ends]
         # and the same without a file read by others, when it and they all stay home, except theirs
-        for f in [f for f in group if f not in ends and set(readers([f], group, links)) <= alone][:3]:
+        for f in [f for f in group if f not in ends and set(readers([f], group, links)) <= alone][:tried]:
             again = set(readers([f], group, links))
             emptied = check_group([replace(files[i], source=b"") if i == f else files[i] for i in group])
             assert [d for i, d in zip(group, emptied.diagnostics, strict=True) if i not in again] == [
@@ -225,7 +230,7 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
             seen_read += 1
         # and a file's readers' own diagnostics are those of their cones: for every file with
         # diagnostics or settling elsewhere, and a few others
-        for f in [f for f in group if mine[f] or f not in alone] + [f for f in group if not mine[f] and f in alone][:3]:
+        for f in [f for f in group if mine[f] or f not in alone] + [f for f in group if not mine[f] and f in alone][:tried]:
             again = readers([f], group, links)
             reached = cone(again, group, links)
             at = [reached.index(i) for i in again]
@@ -236,7 +241,7 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
                 assert (k in checked.alone) == (i in alone), files[i].path
     assert seen_alone > 10 and seen_not_alone >= 2  # `main.py` and `other.py` settle findings in `numdiff.py`
     assert seen_read >= 2
-    assert bodies[1] > 2 * bodies[0] > 100, bodies
+    assert bodies[1] > 2 * bodies[0] > 40, bodies
 
 
 def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
