@@ -12,6 +12,7 @@ from aliaslint import checker
 from aliaslint.analysis.imports import ImportFacts, absolute_import, components, import_facts, module_name, module_names
 from aliaslint.analysis import project
 from aliaslint.analysis.project import SourceModule
+from aliaslint.rules import context
 from aliaslint.rules.context import OtherFiles
 
 from conftest import record_checks, reported, run_cli
@@ -69,6 +70,31 @@ def test_the_two_file_user_story(tmp_path: Path) -> None:
     # Either file alone shows nothing: the bug needs both.
     assert run_cli(["numdiff.py"], cwd=tmp_path).output == "All checks passed!\n"
     assert run_cli(["main.py"], cwd=tmp_path).output == "All checks passed!\n"
+
+
+def test_positions_are_made_only_for_the_files_that_report_or_hold_a_related_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Positions take a parse by LibCST. `main.py`'s finding points at `numdiff.py:9`, past five
+    files of the component in path order that hold no finding and no related location: none of
+    them is parsed for positions (it took every file before the one that held the node)."""
+    fillers = {f"mz{k}.py": f"import numpy as np\nfrom numdiff import num_grad\n\nG{k} = num_grad(np.sin, np.ones(3))\n"
+               for k in range(5)}
+    make(tmp_path, {"numdiff.py": NUMDIFF, "main.py": MAIN.format(imports="from numdiff import num_grad", call="num_grad"),
+                    **fillers})
+    texts = {(tmp_path / name).read_text(): name for name in ["numdiff.py", "main.py", *fillers]}
+    made: list[str] = []
+    real = context.positions_as_parsed
+
+    def positions_as_parsed(module, text=None):  # type: ignore[no-untyped-def]
+        made.append(texts.get(text.decode() if isinstance(text, bytes) else text, "?"))
+        return real(module, text)
+
+    monkeypatch.setattr(context, "positions_as_parsed", positions_as_parsed)
+    r = run_cli(["-q", "--no-cache", "."], cwd=tmp_path)
+    assert [line.split(" ")[0] for line in r.output.splitlines()] == ["main.py:7:12:", "numdiff.py:9:9:", "numdiff.py:11:9:"]
+    assert "(passed at main.py:10)" in r.output and "stored at numdiff.py:9" in r.output
+    assert sorted(made) == ["main.py", "numdiff.py"]
 
 
 def test_a_component_is_analysed_in_path_order_whatever_the_command_line(

@@ -147,3 +147,16 @@ class Walker:
                         self.walk(item)
         if leave is not None:
             leave(node)
+
+
+def nodes_of(tree: cst.CSTNode) -> set[cst.CSTNode]:
+    """Every node a walk reaches in a tree: which file of a component holds a node, asked of
+    these, spares making positions (a parse by LibCST) for the files that do not. A loop, not
+    recursion: a file may nest deeper than Python's stack."""
+    found: set[cst.CSTNode] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        found.add(node)
+        stack.extend(children(node))
+    return found

@@ -7,7 +7,7 @@ LibCST's position metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -15,6 +15,7 @@ from libcst.metadata import CodeRange
 from ..analysis.flow import Evidence, FlowFinding
 from ..analysis.snapshots import Candidate, classify
 from ..analysis.summaries import ModuleResult
+from ..analysis.walk import nodes_of
 from ..cst_from_ast import positions_as_parsed
 from ..diagnostics import Location, Related
 
@@ -81,9 +82,7 @@ class RuleContext:
         r = self._own().get(node)
         path = self.path
         if r is None:
-            path, r = next(
-                (p, pos[node]) for p, pos in ((p, self.positions.of(m)) for p, m in self.others) if node in pos  # type: ignore[union-attr]
-            )
+            path, r = self.positions.find(node, self.others)  # type: ignore[union-attr]
         return path, Location(r.start.line, r.start.column + 1), Location(r.end.line, r.end.column + 1)
 
     def range(self, node: cst.CSTNode) -> tuple[Location, Location]:
@@ -201,6 +200,7 @@ class Positions:
         self._by_module: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]] = {}
         self._skeletons = skeletons or {}  # files parsed without their functions' bodies, by module id
         self._converted = converted or {}  # the texts of modules built from `ast`, by module id
+        self._nodes: dict[int, set[cst.CSTNode]] = {}  # the nodes a walk reaches, by module id
 
     def _of(self, module: cst.Module) -> tuple[cst.Module, dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
         found = self._by_module.get(id(module))
@@ -215,6 +215,29 @@ class Positions:
 
     def of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
         return self._of(module)[1]
+
+    def find(self, node: cst.CSTNode, files: Iterable[tuple[str, cst.Module]]) -> tuple[str, CodeRange]:
+        """The first of the files whose positions hold the node, and its range there.
+
+        Only that file's positions are made: a file is passed over when a walk of its tree
+        (`walk.nodes_of`, a fraction of the cost of positions) does not reach the node. A file
+        made of a skeleton and bodies parsed on their own is asked for its positions, as is every
+        file where no walk reaches the node (whitespace and punctuation, which trees built from
+        `ast` may share). Asked of every file in turn, a node near the end of a component of 230
+        files made positions for all of them: a check in 12.5 s against 6 s for the same files
+        in the other order."""
+        for path, module in files:
+            if id(module) in self._by_module or id(module) in self._skeletons or node in self._walked(module):
+                positions = self.of(module)
+                if node in positions:
+                    return path, positions[node]
+        return next((p, pos[node]) for p, pos in ((p, self.of(m)) for p, m in files) if node in pos)
+
+    def _walked(self, module: cst.Module) -> set[cst.CSTNode]:
+        found = self._nodes.get(id(module))
+        if found is None:
+            found = self._nodes[id(module)] = nodes_of(module)
+        return found
 
     def as_parsed(self, module: cst.Module, node: cst.CSTNode) -> cst.CSTNode:
         """The node of LibCST's own tree that ``node`` stands for (itself, unless converted)."""
