@@ -38,8 +38,16 @@ from test_project import MAIN, NUMDIFF, make
 ROOT = Path(__file__).parent.parent
 
 
+@pytest.fixture(scope="module", params=[False, pytest.param(True, marks=pytest.mark.slow)], ids=["sample", "all"])
+def all_real_code(request: pytest.FixtureRequest) -> bool:
+    """Whether the real code linted is all of aliaslint and its benchmarks (under ``-m slow``) or
+    a sample: its analysis and rules (two components of several files) and its example (findings);
+    the sample takes about half the time in every test that uses it."""
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> list[SourceFile]:
+def files(tmp_path_factory: pytest.TempPathFactory, all_real_code: bool) -> list[SourceFile]:
     project = tmp_path_factory.mktemp("project")
     make(project, {
         "pkg/__init__.py": "from .numdiff import num_grad\n",
@@ -50,7 +58,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[SourceFile]:
     })
     paths = sorted(project.rglob("*.py"))
     paths += sorted(FIXTURES.rglob("*.py")) + sorted((ROOT / "tests" / "fixes").glob("*.py"))
-    paths += sorted((ROOT / "aliaslint").rglob("*.py")) + sorted((ROOT / "benchmarks").glob("*.py"))  # real code
+    if all_real_code:
+        paths += sorted((ROOT / "aliaslint").rglob("*.py")) + sorted((ROOT / "benchmarks").glob("*.py"))
+    else:
+        paths += [p for part in ("analysis", "rules", "examples") for p in sorted((ROOT / "aliaslint" / part).glob("*.py"))]
     return [SourceFile(str(p), str(p), p.read_bytes()) for p in paths]
 
 
@@ -179,16 +190,16 @@ def sinks(group: list[int], edges: list[set[int]]) -> list[int]:
     return [i for i in group if i not in reached]
 
 
-@pytest.mark.parametrize("tried", [1, pytest.param(3, marks=pytest.mark.slow)])
 def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_changes_nothing_elsewhere(
-    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch, tried: int,
+    files: list[SourceFile], monkeypatch: pytest.MonkeyPatch, all_real_code: bool,
 ) -> None:
     """What the engine relies on to re-check a changed file and the files that read it with only
     the files they read (see test_cones.py), over every component of several files: the project
     above and aliaslint's own code. The cones' files are parsed without their functions' bodies,
     each parsed when its analysis starts (see skeletons.py). Of the files that are read and stay
-    home, and of those without diagnostics, it tries the first `tried` of each component (each
-    try checks most of aliaslint's code again: three took the test from 9 s to 18 s)."""
+    home, and of those without diagnostics, it tries the first three of each component with all
+    the real code, one with the sample (each try checks the component again)."""
+    tried = 3 if all_real_code else 1
     bodies = [0, 0]  # parsed on their own; left out in all
     real_body, real_skeleton = Skeleton.parse_body, skeletons.parse_skeleton
 
@@ -270,7 +281,7 @@ def test_every_fact_is_written_by_the_scope_its_key_names(files: list[SourceFile
     monkeypatch.setattr(SharedTable, "__setitem__", setitem)
     monkeypatch.setattr(SharedTable, "setdefault", setdefault)
     lint_group(files)
-    assert written[0] > 5_000 and wrong == []
+    assert written[0] > 4_000 and wrong == []
 
 
 # The project's five files and enough fixtures for the run to use worker processes.
