@@ -90,3 +90,20 @@ def reported(output: str) -> set[tuple[str, int, int]]:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def halved(paths: list[Path]) -> list[object]:
+    """The fixtures, and every other file of aliaslint's own code: the rest run under ``-m slow``
+    (a test over each file of aliaslint is most of its time; the suite must stay under five
+    minutes on two cores)."""
+    package = REPOSITORY / "aliaslint"
+    out: list[object] = []
+    ours = 0
+    for path in paths:
+        if path.resolve().is_relative_to(package):
+            ours += 1
+            if ours % 2 == 0:
+                out.append(pytest.param(path, marks=pytest.mark.slow))
+                continue
+        out.append(path)
+    return out
