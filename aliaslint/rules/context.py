@@ -7,7 +7,7 @@ LibCST's position metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -216,8 +216,8 @@ class Positions:
     def of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
         return self._of(module)[1]
 
-    def find(self, node: cst.CSTNode, files: Iterable[tuple[str, cst.Module]]) -> tuple[str, CodeRange]:
-        """The first of the files whose positions hold the node, and its range there.
+    def find(self, node: cst.CSTNode, files: Collection[tuple[str, cst.Module]]) -> tuple[str, CodeRange]:
+        """The file of those given that holds the node, and its range there.
 
         Only that file's positions are made: a file is passed over when a walk of its tree
         (`walk.nodes_of`, a fraction of the cost of positions) does not reach the node. A file
