@@ -35,6 +35,8 @@ its content:
 Entries are written to a temporary file and renamed into place, so a concurrent run reads either a
 whole entry or none; an entry that cannot be read (a crash, a truncated disk, another version's
 format) is a miss and is written again. The cache is an optimisation: no failure here stops a run.
+Entries no run has used for a while are removed (see ``cache_pruning.py``): reading an entry
+a day old or more marks it used.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -50,7 +53,13 @@ from typing import Any, Iterable
 from . import __version__
 
 DEFAULT_DIR = ".aliaslint_cache"
-_FORMAT = b"aliaslint-cache-1\n"
+FORMAT = b"aliaslint-cache-1\n"  # the first line of every entry
+# The folders entries are kept in, one a kind (``trees`` holds a folder of its own, see kept_trees).
+KINDS = ("imports", "results", "latest", "state", "run", "stamps", "survey", "trees")
+TEMPORARY = ".tmp-"  # how an entry being written is named, until it is renamed into place
+# An entry read this long after it was written or last marked is marked used again (its
+# modification time set to now): cache_pruning removes the entries no run used for a month.
+MARK_AFTER = 24 * 3600.0
 
 
 @lru_cache(maxsize=1)
@@ -87,14 +96,19 @@ class Cache:
         self._ready = False
 
     def get(self, kind: str, name: str) -> Any:
+        path = self.folder / kind / name
         try:
-            data = (self.folder / kind / name).read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read()
+                mtime = os.fstat(fh.fileno()).st_mtime
         except OSError:
             return None
-        if not data.startswith(_FORMAT):
+        if not data.startswith(FORMAT):
             return None
+        if time.time() - mtime >= MARK_AFTER:
+            _mark_used(path)
         try:
-            return pickle.loads(data[len(_FORMAT):])
+            return pickle.loads(data[len(FORMAT):])
         except Exception:  # a truncated or foreign entry: rewritten on the next put
             return None
 
@@ -106,10 +120,10 @@ class Cache:
             self._prepare()
             folder = self.folder / kind  # a kind may be a folder within another (see kept_trees)
             folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMPORARY)
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(_FORMAT)
+                    fh.write(FORMAT)
                     fh.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
                 os.replace(tmp, folder / name)
             except BaseException:
@@ -133,3 +147,11 @@ class Cache:
         if not tag.exists():
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# This is aliaslint's cache.\n")
         self._ready = True
+
+
+def _mark_used(path: Path) -> None:
+    """Set the entry's modification time to now (a read-only cache stays as it is)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass

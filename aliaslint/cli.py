@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, Cache
+from .cache_pruning import prune_if_due
 from .deep_stack import deep_threads
 from .diagnostics import Diagnostic
 from .discovery import discover, is_excluded
@@ -296,6 +297,8 @@ def check(
         diagnostics = lint_files(found.files, jobs or _cores(), cache)
         unsafe = _unsafe(found.files)
         out.emit(diagnostics, unsafe, _check_summary(diagnostics, unsafe))
+        if cache is not None:  # after the output: at most once a day, and never the run's concern
+            prune_if_due(cache)
         code = EXIT_ERROR if failed else EXIT_FINDINGS if diagnostics else EXIT_CLEAN
     sys.exit(EXIT_CLEAN if exit_zero and code == EXIT_FINDINGS else code)
 
