@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import reported, run_cli
+from conftest import FIXTURES, reported, run_cli
 
 FIXES = Path(__file__).parent / "fixes"
 CASES = sorted(FIXES.glob("*.py"))
@@ -54,6 +54,17 @@ def test_fix_bundled_example_then_it_prints_the_right_gradient(tmp_path):
     p = subprocess.run([sys.executable, "fd.py"], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert p.stdout.strip() == "[1.]"
     assert run_cli(["fd.py"], cwd=tmp_path).output == "All checks passed!\n"
+
+
+def test_a_write_through_a_callable_result_is_not_fixed_at_the_array_it_changes(tmp_path):
+    """`x = np.ones(3); g = f(x); g += 1; return x` with `f` returning its argument was reported
+    at `x = np.ones(3)`, whose copy settles nothing: each pass appended `.copy()` again, twenty
+    times (the passes' limit)."""
+    case = FIXTURES / "silent" / "written_through_a_callable_result.py"
+    shutil.copy(case, tmp_path / case.name)
+    r = run_cli(["--fix", "--unsafe-fixes", "--select", "ALL", case.name], cwd=tmp_path)
+    assert (r.exit_code, r.output) == (0, "All checks passed!\n")
+    assert (tmp_path / case.name).read_bytes() == case.read_bytes()
 
 
 def test_unsafe_fixes_alone_only_shows_them(tmp_path):

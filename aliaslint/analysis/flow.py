@@ -652,7 +652,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                         for c in conds:
                             if kappas and not any(k <= c for k in kappas):
                                 continue  # `c` is what another store of `via` made it hold
-                            new.append((o, site, how, r.cond | c, r.obj, link, partial))
+                            new.append((o, site, how, r.cond | c, r.obj, link, partial, r.cond))
             if new:
                 cur = st.stale.get(key)
                 st.stale[key] = frozenset(new) if cur is None else cur | frozenset(new)
@@ -1315,15 +1315,17 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
                 for n in (lf.origin[0], lf.mutation, lf.read, lf.link[0] if lf.link else None)
             ):
                 continue
-            ok, cond, ev = mod.subst_cond(lf.cond, callee, binding, self, call)
+            ok, cond, _ = mod.subst_cond(lf.cond, callee, binding, self, call)
             if not ok:
                 continue
+            # the evidence is why the stored value aliases: of its own atoms only, not the write's
+            _, own, ev = mod.subst_cond(lf.own, callee, binding, self, call)
             objs = [o for o, _, _ in mod.subst_obj(lf.obj, callee, binding, self, call)]
             if cond:
                 obj = objs[0] if len(objs) == 1 else lf.obj
                 self.latent.add(
                     LatentFinding(lf.origin, lf.mutation, lf.how, lf.read, cond, lf.evidence + ev, lf.chain + (call,),
-                                  obj, lf.holder, lf.signals, lf.link, lf.scope)
+                                  obj, lf.holder, lf.signals, lf.link, lf.scope, own)
                 )
             else:
                 kinds = {mod.kind(o) for o in objs} - {Kind.UNKNOWN}

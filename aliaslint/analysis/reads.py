@@ -79,7 +79,7 @@ class ReadsMixin:
         """Turn the instruction's stale reads into findings, now that all its reads are known."""
         guard_of = self.mod.node_guard or self.mod.node_paths
         for node, key, facts, holder, store in self._pending:
-            for origin, site, how, cond, obj, link, partial in facts:
+            for origin, site, how, cond, obj, link, partial, own in facts:
                 if guard_of and not feasible(
                     self._ways(origin[0]), self._ways(link[0] if link else None), self._ways(site), self._ways_here
                 ):
@@ -92,7 +92,7 @@ class ReadsMixin:
                     )
                 elif all(atom[1] == self.idx for atom in cond):
                     self.latent.add(
-                        LatentFinding(origin, site, how, node, cond, (), (), obj, holder, signals, link, self.idx)
+                        LatentFinding(origin, site, how, node, cond, (), (), obj, holder, signals, link, self.idx, own)
                     )
         self._pending.clear()
 

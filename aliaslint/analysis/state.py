@@ -9,15 +9,17 @@ from typing import Union
 import libcst as cst
 
 from .guards import NO_GUARD, Guard
-from .values import Cond, Kind, Obj, Ref, Refs, Rel
+from .values import NO_COND, Cond, Kind, Obj, Ref, Refs, Rel
 
 ArgKey = Union[int, str]
 Origin = tuple[cst.CSTNode, cst.BaseExpression]  # (store statement, stored expression)
-# (origin, mutation site, how, condition, object, link, partial): ``link`` is the store that made the
-# alias the write went through (``b = a[:]`` for ``b[0] = 1``), when it went through a stored name;
+# (origin, mutation site, how, condition, object, link, partial, own): ``link`` is the store that made
+# the alias the write went through (``b = a[:]`` for ``b[0] = 1``), when it went through a stored name;
 # ``partial`` says both the stale value and the write see the object through views (two rows of
-# one array), so they may not overlap.
-Fact = tuple[Origin, cst.CSTNode, str, Cond, Obj, Union[Origin, None], bool]
+# one array), so they may not overlap; ``own`` is the part of the condition that the stored value
+# holds the object under (the rest is the write's: ``g = f(x); g += 1`` writes ``x`` only if ``f``
+# returns its argument), the only part that says why the stored value aliases (its evidence).
+Fact = tuple[Origin, cst.CSTNode, str, Cond, Obj, Union[Origin, None], bool, Cond]
 Arg = tuple[Union[str, None], str, Refs]  # (keyword, star, refs)
 # What holds a stored value: a local name (str), an attribute or literal dict key of an object
 # (``("field", obj, name)``), or the elements of a list or dict (``("elems", obj)``).
@@ -53,6 +55,7 @@ class LatentFinding:
     signals: frozenset[str] = NO_SIGNALS
     link: Origin | None = None
     scope: int = -1  # the scope the stored value and its read are in
+    own: Cond = NO_COND  # what of ``cond`` the stored value holds ``obj`` under (see :data:`Fact`)
 
 
 @dataclass(frozen=True)

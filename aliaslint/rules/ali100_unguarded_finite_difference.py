@@ -62,13 +62,17 @@ SUMMARY = "helper stores a callable parameter's result uncopied across in-place 
 
 def _callable_param_call(latent: LatentFinding, scope: int) -> int | None:
     """The parameter index ``j`` when the finding needs only "parameter j returns its argument"
-    (and, for ``x += ...``, "the array parameter is mutable", as every ndarray is)."""
+    (and, for ``x += ...``, "the array parameter is mutable", as every ndarray is), and the stored
+    value is what calling ``j`` returned (``g = f(x); g += 1`` writes ``x`` through ``f``'s result:
+    the stored ``x`` is no call's result)."""
     atoms = latent.cond
     if not atoms or latent.how != "inplace" or not isinstance(latent.origin[1], cst.Call):
         return None
     if any(a[1] != scope or a[0] not in ("aliases", "mutable") for a in atoms):
         return None  # it needs more than this function's own callable and array parameters
     params = {a[2] for a in atoms if a[0] == "aliases"}
+    if not any(a[0] == "aliases" for a in latent.own):
+        return None
     return params.pop() if len(params) == 1 else None
 
 
