@@ -272,7 +272,8 @@ def test_positions_by_statement_are_worked_out_for_the_statements_asked_only(mon
     assert len(alone) > 10 and [every[n] for n in alone] == [whole[n] for n in alone]
 
 
-@pytest.mark.parametrize("path", OURS[::3], ids=lambda p: str(p.relative_to(ROOT)))
+# a third of them, of those with more than a line or two (`__init__.py`'s nine nodes say little)
+@pytest.mark.parametrize("path", [p for p in OURS if p.stat().st_size >= 100][::3], ids=lambda p: str(p.relative_to(ROOT)))
 def test_positions_by_statement_are_those_of_the_whole_files_parse(path: Path) -> None:
     """Over the fixtures and aliaslint's code: every node that stands in one place only (a node
     shared by many, a comma or a dot, has no place of its own) has the position and LibCST's
