@@ -83,21 +83,22 @@ def prune(folder: Path, now: float, max_age: float = MAX_AGE, max_bytes: int = M
 def _files(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
     """The files of the entries' folders, and of the folders within them (``trees`` keeps one per
     aliaslint code, LibCST and Python); links are not followed."""
-    todo = [folder / kind for kind in KINDS]
-    depth = {str(p): 0 for p in todo}
-    while todo:
-        where = todo.pop()
+    for kind in KINDS:
+        yield from _files_in(folder / kind, nested=True)
+
+
+def _files_in(where: Path, nested: bool) -> Iterator[tuple[Path, os.stat_result]]:
+    try:
+        with os.scandir(where) as found:
+            items = list(found)
+    except OSError:
+        return
+    for item in items:
         try:
-            with os.scandir(where) as found:
-                for item in found:
-                    try:
-                        if item.is_file(follow_symlinks=False):
-                            yield Path(item.path), item.stat(follow_symlinks=False)
-                        elif item.is_dir(follow_symlinks=False) and depth[str(where)] == 0:
-                            depth[item.path] = 1
-                            todo.append(Path(item.path))
-                    except OSError:
-                        continue
+            if item.is_file(follow_symlinks=False):
+                yield Path(item.path), item.stat(follow_symlinks=False)
+            elif nested and item.is_dir(follow_symlinks=False):
+                yield from _files_in(Path(item.path), nested=False)
         except OSError:
             continue
 

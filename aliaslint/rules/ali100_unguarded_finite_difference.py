@@ -71,9 +71,8 @@ def _callable_param_call(latent: LatentFinding, scope: int) -> int | None:
     if any(a[1] != scope or a[0] not in ("aliases", "mutable") for a in atoms):
         return None  # it needs more than this function's own callable and array parameters
     params = {a[2] for a in atoms if a[0] == "aliases"}
-    if not any(a[0] == "aliases" for a in latent.own):
-        return None
-    return params.pop() if len(params) == 1 else None
+    stored = {a[2] for a in latent.own if a[0] == "aliases"}
+    return params.pop() if len(params) == 1 and stored == params else None
 
 
 def _by_file(ctx: RuleContext) -> dict[cst.Module, list[tuple[int, LatentFinding, int]]]:
