@@ -69,7 +69,8 @@ def test_entries_no_run_used_for_a_month_are_removed_once_a_day(tmp_path: Path) 
     facts = [Cache(str(cache)).get("imports", p.name) for p in kept if p.parent.name == "imports"]
     assert [f.name for f in facts] == ["other"]
     gone = sorted(p.parent.name for p in month_old if not p.exists())
-    assert gone == ["imports", "imports", "results", "results"]  # and other.py's, the whole run's results
+    # the facts of main.py and numdiff.py; the results of other.py's first version and of the whole run
+    assert gone == ["imports", "imports", "results", "results"]
     # what went is found again when needed: a change to main.py surveys the files anew
     main = tmp_path / "main.py"
     main.write_text(main.read_text() + "\n")
