@@ -85,19 +85,18 @@ def convert_marked(source: str | bytes) -> tuple[cst.Module, frozenset[CSTNode]]
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise NotConverted("ast") from None
-    try:
-        with parsing():
-            converter = _Converter(text)
-            return converter.module(tree), frozenset(converter.binding)
-    except RecursionError:
-        raise NotConverted("nesting") from None
-
+    # RecursionError goes on: LibCST's parser would take minutes on what nests this deep, and the
+    # analysis recurse as deep (the caller reports the file as too deep, as when `ast` refuses it)
+    with parsing():
+        converter = _Converter(text)
+        return converter.module(tree), frozenset(converter.binding)
 
 
 def tree_of(source: str | bytes, convert: bool) -> tuple[cst.Module, frozenset[CSTNode] | None]:
     """The text's tree, and for one built from ``ast`` (with ``convert``, where it can be) the
     statements whose expressions bind (see :func:`convert_marked`); for LibCST's, whose errors
-    this raises, None."""
+    this raises, None. RecursionError where the code nests deeper than the conversion can go:
+    LibCST's parser would take minutes there (``tests/test_hostile.py``)."""
     if convert:
         try:
             return convert_marked(source)
