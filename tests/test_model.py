@@ -735,6 +735,21 @@ def test_a_shared_table_reads_as_a_dict() -> None:
     with pytest.raises(KeyError):
         table["b"]
     assert table.setdefault("b", 3) == 3 and table.setdefault("b", 4) == 3 and dict(table) == {"a": 1, "b": 3}
+    assert not isinstance(table, dict)  # see SharedTable: compiled code would read a dict past its overrides
+    assert sorted(table) == ["a", "b"] and len(table) == 2 and table == {"a": 1, "b": 3}
+
+
+def test_peeking_at_a_shared_table_makes_no_reader() -> None:
+    readers = Readers()
+    table = SharedTable(readers, lambda key: None)
+    table["a"] = 1
+    readers.start(3)
+    assert table.peek("a") == 1 and table.peek("b") is None and table.holds("a") and not table.holds("b")
+    assert readers.finish() == set()
+    readers.start(5)
+    table["a"] = 2
+    table["b"] = 2
+    assert readers.finish() == set()  # scope 3 only peeked: it is not woken
 
 
 def _visits(monkeypatch: pytest.MonkeyPatch) -> list[str]:

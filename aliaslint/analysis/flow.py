@@ -856,7 +856,7 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
             # held is taken from the dict itself: only this scope writes it, and a read through
             # the table would count as reading a missing fact (see `ModuleAnalysis.age`).
             for r in out:
-                mine = dict(dict.get(self.mod.members, r.obj) or {})
+                mine = dict(self.mod.members.peek(r.obj) or {})
                 for key, refs in held.items():
                     mine[key] = mine.get(key, EMPTY) | refs
                 self.mod.members[r.obj] = mine

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import libcst as cst
 
@@ -79,10 +79,10 @@ class ModuleResult:
 
     info: ModuleInfo
     findings: frozenset[FlowFinding]
-    summaries: dict[int, Summary]
+    summaries: Mapping[int, Summary]
     call_evidence: dict[cst.Call, set[Evidence]]
     stored: dict[Origin, tuple[frozenset[Obj], bool]] = field(default_factory=dict)  # see is_copyable
-    kinds: dict[Obj, Kind] = field(default_factory=dict)
+    kinds: Mapping[Obj, Kind] = field(default_factory=dict)
     callee_of: dict[cst.Call, int] = field(default_factory=dict)  # a write made inside this function
     cache: dict[str, object] = field(default_factory=dict)  # what the rules derive once for every file
     found_by: dict[int, frozenset[FlowFinding]] = field(default_factory=dict)  # scope -> what its analysis found
@@ -111,20 +111,20 @@ class ModuleAnalysis:
     # What scopes write for one another wakes its readers when it changes (see .tables): the
     # summaries, each scope's bindings (what nested scopes see), and the facts below.
     _readers: Readers = field(default_factory=Readers)
-    summaries: dict[int, Summary] = field(init=False)
-    bindings: dict[int, dict[str, Refs]] = field(init=False)
-    kinds: dict[Obj, Kind] = field(init=False)
-    ndims: dict[Obj, int] = field(init=False)  # at least this many dimensions (only >= 2 kept)
+    summaries: SharedTable[int, Summary] = field(init=False)
+    bindings: SharedTable[int, dict[str, Refs]] = field(init=False)
+    kinds: SharedTable[Obj, Kind] = field(init=False)
+    ndims: SharedTable[Obj, int] = field(init=False)  # at least this many dimensions (only >= 2 kept)
     callee_of: dict[cst.Call, int] = field(default_factory=dict)  # calls that write through a summary
     stored: dict[Origin, tuple[frozenset[Obj], bool]] = field(default_factory=dict)  # what each store stored
-    instance_class: dict[Obj, ClassInfo] = field(init=False)
+    instance_class: SharedTable[Obj, ClassInfo] = field(init=False)
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
     children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
     resolver: "Resolver | None" = None  # imports between the files of one run (see .project)
     # Callables the code shows inside containers and classes, and as parameter defaults:
-    members: dict[Obj, dict[object, Refs]] = field(init=False)  # container literal -> key -> callables
-    class_attrs: dict[tuple[int, str], tuple[Refs, bool]] = field(init=False)  # -> (callables, static)
-    defaults: dict[tuple[int, int], Refs] = field(init=False)  # (function, param) -> callables
+    members: SharedTable[Obj, dict[object, Refs]] = field(init=False)  # container literal -> key -> callables
+    class_attrs: SharedTable[tuple[int, str], tuple[Refs, bool]] = field(init=False)  # -> (callables, static)
+    defaults: SharedTable[tuple[int, int], Refs] = field(init=False)  # (function, param) -> callables
     node_guard: dict[cst.CSTNode, Guard] = field(default_factory=dict)  # guarded stores and writes (.guards)
     node_paths: dict[cst.CSTNode, Paths] = field(default_factory=dict)  # ... whose ways say more (.guards)
     link_conds: dict[tuple[Origin, Obj], set[Cond]] = field(default_factory=dict)  # a name's store -> its conditions
@@ -191,12 +191,13 @@ class ModuleAnalysis:
     def age(self, obj: Obj, old: Obj) -> None:
         """What is known of an allocation holds for its older objects too (see HeapMixin._renew).
 
-        Whether the older object has it yet is asked of the dict itself: asked of the table, a
+        Whether the older object has it yet is asked without noting a read (``holds``): noted, a
         missing key is a fact read while missing, and writing it would visit the scope again
         for nothing (see :class:`.tables.Readers`)."""
-        for table in (self.kinds, self.ndims, self.members, self.instance_class):
-            if obj in table and not dict.__contains__(table, old):
-                table[old] = table[obj]  # type: ignore[index]
+        tables: tuple[SharedTable[Obj, Any], ...] = (self.kinds, self.ndims, self.members, self.instance_class)
+        for table in tables:
+            if obj in table and not table.holds(old):
+                table[old] = table[obj]
 
     def assume_kind(self, obj: Obj, kind: Kind) -> None:
         """Record what a use shows of an object's kind (only arrays take ``out=``), unless another

@@ -13,7 +13,11 @@ key by key: these facts, and the functions' summaries and each scope's bindings 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from collections.abc import Iterator, Mapping
+from typing import Any, Callable, Hashable, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -52,20 +56,24 @@ class Readers:
 _MISSING = object()
 
 
-class SharedTable(dict):  # type: ignore[type-arg]
-    """A dict whose reads, while a scope is analysed, make that scope a reader of the key, and
+class SharedTable(Mapping[K, V]):
+    """A mapping whose reads, while a scope is analysed, make that scope a reader of the key, and
     whose writes that change a key's value wake the key's readers.
 
     Values are never changed in place: a writer puts a new value, so that the change is seen.
     A key's readers are kept for the whole run: most keys have one, kept as
     a bare scope index (a set for each of the hundreds of thousands of keys of a big component
     took tens of megabytes).
+
+    It holds a dict rather than being one: code compiled with mypyc reads any dict subclass's
+    ``get`` and ``in`` as a plain dict's, past these overrides, and a read missed is a reader
+    never woken (a finding missed). :meth:`peek` and :meth:`holds` read without noting.
     """
 
-    __slots__ = ("_readers", "_read_by", "_writer")
+    __slots__ = ("_data", "_readers", "_read_by", "_writer")
 
     def __init__(self, readers: Readers, writer: Callable[[Any], int | None]) -> None:
-        super().__init__()
+        self._data: dict[K, V] = {}
         self._readers = readers
         self._read_by: dict[Hashable, int | set[int]] = {}
         self._writer = writer  # the scope whose analysis writes a key, if any
@@ -101,34 +109,48 @@ class SharedTable(dict):  # type: ignore[type-arg]
             else:
                 readers.woken |= by  # type: ignore[arg-type]
 
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        found = dict.get(self, key, _MISSING)
+    def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
+        found = self._data.get(key, _MISSING)  # type: ignore[arg-type]
         self._note(key, found is not _MISSING)
         return default if found is _MISSING else found
 
-    def __getitem__(self, key: Hashable) -> Any:
-        found = dict.get(self, key, _MISSING)
+    def __getitem__(self, key: K) -> V:
+        found = self._data.get(key, _MISSING)  # type: ignore[arg-type]
         self._note(key, found is not _MISSING)
         if found is _MISSING:
             raise KeyError(key)
-        return found
+        return found  # type: ignore[return-value]
 
     def __contains__(self, key: object) -> bool:
-        present = dict.__contains__(self, key)
+        present = key in self._data
         self._note(key, present)  # type: ignore[arg-type]
         return present
 
-    def __setitem__(self, key: Hashable, value: Any) -> None:
-        old = dict.get(self, key, _MISSING)
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def peek(self, key: K, default: Any = None) -> Any:
+        """The value at ``key`` (else ``default``), read without becoming one of its readers."""
+        return self._data.get(key, default)
+
+    def holds(self, key: K) -> bool:
+        """Whether ``key`` is there, asked without becoming one of its readers."""
+        return key in self._data
+
+    def __setitem__(self, key: K, value: V) -> None:
+        old = self._data.get(key, _MISSING)
         if old != value:
-            dict.__setitem__(self, key, value)
+            self._data[key] = value
             self._changed(key, old is _MISSING)
 
-    def setdefault(self, key: Hashable, default: Any = None) -> Any:
-        found = dict.get(self, key, _MISSING)
+    def setdefault(self, key: K, default: V) -> V:
+        found = self._data.get(key, _MISSING)
         if found is _MISSING:
-            dict.__setitem__(self, key, default)
+            self._data[key] = default
             self._changed(key, True)  # before the writer is noted: it reads back what it wrote
             found = default
         self._note(key, True)
-        return found
+        return found  # type: ignore[return-value]
