@@ -86,7 +86,7 @@ def convert_marked(source: str | bytes) -> tuple[cst.Module, frozenset[CSTNode]]
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise NotConverted("ast") from None
     # RecursionError goes on: LibCST's parser would take minutes on what nests this deep, and the
-    # analysis recurse as deep (the caller reports the file as too deep, as when `ast` refuses it)
+    # analysis would recurse as deep (the caller reports the file as too deep, as when `ast` refuses it)
     with parsing():
         converter = _Converter(text)
         return converter.module(tree), frozenset(converter.binding)

@@ -289,9 +289,9 @@ def test_nesting_libcst_parses_slowly_is_one_line_in_time(work: Path) -> None:
         1, "a.py:1:1: ALI900 cannot parse file: nesting too deep\n" + Z + _summary(4), "")
 
 
-# A sum of 30,000 terms (in a function with a write, which is analysed): CPython's parser takes it (a chain, not nesting, to it), but the tree
-# nests 30,000 deep, deeper than the conversion from `ast` recurses; LibCST's parser ran for more
-# than five minutes on 20,000, where aliaslint now says the file nests too deep.
+# A sum of 30,000 terms in a function with a write (so it is analysed): CPython's parser takes the
+# chain, but its tree nests 30,000 deep, deeper than the conversion from `ast` recurses. LibCST's
+# parser ran for more than five minutes on 20,000 terms; aliaslint says the file nests too deep.
 def test_nesting_the_conversion_refuses_is_one_line_in_time(work: Path) -> None:
     (work / "a.py").write_text("def g(x):\n    x += 1\n    return 1" + " + x" * 30_000 + "\n")
     try:

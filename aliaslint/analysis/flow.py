@@ -853,8 +853,8 @@ class ScopeAnalysis(HeapMixin, ReadsMixin):
         out = self._fresh(e, kind)
         if held:
             # A new table, not the old one changed, so that its readers are woken. What the literal
-            # held is taken from the dict itself: only this scope writes it, and a read through
-            # the table would count as reading a missing fact (see `ModuleAnalysis.age`).
+            # held is peeked at: only this scope writes it, and a read that notes its reader
+            # would count as reading a missing fact (see `ModuleAnalysis.age`).
             for r in out:
                 mine = dict(self.mod.members.peek(r.obj) or {})
                 for key, refs in held.items():

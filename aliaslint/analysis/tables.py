@@ -12,8 +12,8 @@ key by key: these facts, and the functions' summaries and each scope's bindings 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, TypeVar
 
 K = TypeVar("K")
