@@ -276,15 +276,20 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
 
 
+def _too_deep_in_time(work: Path, text: str, seconds: int) -> subprocess.CompletedProcess[str]:
+    """The run over ``text`` in ``a.py`` (beside the buggy ``z.py``), within ``seconds`` and 2 GB."""
+    (work / "a.py").write_text(text)
+    try:
+        return subprocess.run([str(EXE), "--no-cache", "."], cwd=work, capture_output=True, text=True, timeout=seconds,
+                              preexec_fn=_limit_memory)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"took more than {seconds} s")
+
+
 # LibCST's native parser takes 46 s and 3.5 GB on 8,000 nested unary minus signs (minutes on 40,000),
 # which CPython's parser refuses at once: aliaslint takes CPython's word for it.
 def test_nesting_libcst_parses_slowly_is_one_line_in_time(work: Path) -> None:
-    (work / "a.py").write_text("x = " + "-" * 8000 + "1\n")
-    try:
-        p = subprocess.run([str(EXE), "--no-cache", "."], cwd=work, capture_output=True, text=True, timeout=10,
-                           preexec_fn=_limit_memory)
-    except subprocess.TimeoutExpired:
-        pytest.fail("took more than 10 s")
+    p = _too_deep_in_time(work, "x = " + "-" * 8000 + "1\n", 10)
     assert (p.returncode, p.stdout, p.stderr) == (
         1, "a.py:1:1: ALI900 cannot parse file: nesting too deep\n" + Z + _summary(4), "")
 
@@ -293,11 +298,6 @@ def test_nesting_libcst_parses_slowly_is_one_line_in_time(work: Path) -> None:
 # chain, but its tree nests 30,000 deep, deeper than the conversion from `ast` recurses. LibCST's
 # parser ran for more than five minutes on 20,000 terms; aliaslint says the file nests too deep.
 def test_nesting_the_conversion_refuses_is_one_line_in_time(work: Path) -> None:
-    (work / "a.py").write_text("def g(x):\n    x += 1\n    return 1" + " + x" * 30_000 + "\n")
-    try:
-        p = subprocess.run([str(EXE), "--no-cache", "."], cwd=work, capture_output=True, text=True, timeout=30,
-                           preexec_fn=_limit_memory)
-    except subprocess.TimeoutExpired:
-        pytest.fail("took more than 30 s")
+    p = _too_deep_in_time(work, "def g(x):\n    x += 1\n    return 1" + " + x" * 30_000 + "\n", 30)
     assert (p.returncode, p.stdout, p.stderr) == (
         1, "a.py:1:1: ALI900 cannot parse file: nesting too deep\n" + Z + _summary(4), "")
