@@ -57,7 +57,8 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
 
 def convert_module(source: str | bytes) -> cst.Module:
     """The tree LibCST would parse ``source`` into, as far as the analysis reads it; raises
-    :class:`NotConverted` where it cannot tell (see the module's docstring)."""
+    :class:`NotConverted` where it cannot tell (see the module's docstring), and RecursionError
+    where the code nests deeper than the conversion recurses (see :func:`tree_of`)."""
     return convert_marked(source)[0]
 
 
