@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,22 @@ def run_cli(args: list[str], cwd: Path | None = None, stdin: bytes | None = None
     finally:
         os.chdir(old)
     return Result(r.exit_code, r.stdout, r.stderr, r.stdout_bytes)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test process (pytest-xdist runs one per core) has a temporary folder of its own: the
+    confirmation tests check that no sandbox folder is left behind, and must not see one that a
+    test in the process beside them has open. pytest removes it with its older runs' folders."""
+    own = str(tmp_path_factory.mktemp("tmp"))
+    before = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = own  # for subprocesses, and for this one
+    yield
+    if before[0] is None:
+        del os.environ["TMPDIR"]
+    else:
+        os.environ["TMPDIR"] = before[0]
+    tempfile.tempdir = before[1]
 
 
 @functools.cache

@@ -273,7 +273,7 @@ MISBEHAVING = {
     "os_exit": ("    import os\n    os._exit(3)\n    return x", "the program could not be built or run: exit status 3"),
     "segfault": ("    import ctypes\n    ctypes.string_at(0)\n    return x",
                  "the program as written crashed (killed by SIGSEGV)"),
-    "sleeping_grandchild": ("    import subprocess\n    subprocess.run(['sleep', '4321'])\n    return x",
+    "sleeping_grandchild": ("    import subprocess\n    subprocess.run(['sleep', '4322'])\n    return x",
                             "the program as written timed out (timed out after 2.0 s)"),
 }
 
@@ -291,7 +291,7 @@ def test_misbehaving_code_is_inconclusive_in_time_and_leaves_nothing(tmp_path: P
     assert elapsed < 2 * 2 + 6  # two rounds of runs at most (2 findings x 2 runs, in parallel), plus cleanup
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.py"]
     assert sandbox_dirs() <= before
-    assert processes_with("sleep 4321") == []
+    assert processes_with("sleep 4322") == []  # not test_sandbox_hostile's 4321: it may run beside
 
 
 def test_confirm_timeout_must_be_a_positive_number(tmp_path: Path) -> None:
