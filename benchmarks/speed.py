@@ -1,10 +1,12 @@
 """How fast aliaslint lints the numpy/scipy/scikit-learn corpus: cold, warm, one file changed, with
 the cost of parsing alone (``ast.parse`` and ``libcst.parse_module``) as baselines.
 
-Run: python benchmarks/speed.py [--cache DIR] [--jobs N] [--no-baselines]
+Run: python benchmarks/speed.py [--cache DIR] [--jobs N] [--no-baselines] [--repeat N]
 Prints files, lines, wall and CPU seconds, lines per second and peak RSS (the largest single
 process: aliaslint or one of its workers) for each aliaslint run, and the baselines' wall time on
-the same number of processes, with the ratios. It measures; it asserts nothing.
+the same number of processes, with the ratios. The rows of a second or two that can be run again
+alike (the file changed again, the file alone) are run ``--repeat`` times: the median run is
+shown, with the range. It measures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from audit import linted_files
 from corpus import corpus_paths
@@ -70,6 +73,19 @@ def run(command: list[str]) -> tuple[float, float, float]:
     return wall, cpu, peak / 1024
 
 
+def median_run(command: list[str], times: int, before: Callable[[int], None] | None = None) -> tuple[float, float, float, str]:
+    """:func:`run` ``times`` times (``before(k)`` ahead of the ``k``-th, if given): the run of median
+    wall time, and the range of all, for a row that one run would leave to this machine's noise."""
+    results = []
+    for k in range(times):
+        if before is not None:
+            before(k)
+        results.append(run(command))
+    wall, cpu, rss = sorted(results)[len(results) // 2]
+    spread = f" (median of {times}: {min(results)[0]:.2f} to {max(results)[0]:.2f} s)" if times > 1 else ""
+    return wall, cpu, rss, spread
+
+
 def _ast(path: Path) -> None:
     import ast
 
@@ -106,7 +122,11 @@ def main() -> None:
     parser.add_argument("--aliaslint", default=f"{shlex.quote(sys.executable)} -m aliaslint",
                         help="the command that runs aliaslint")
     parser.add_argument("--no-baselines", action="store_true", help="skip the ast and libcst baselines")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="runs of the file changed again and of the file alone, of which the median is shown (default: 5)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     roots = corpus_paths(args.cache)
     files = linted_files(roots)
     lines = sum(f.read_bytes().count(b"\n") for f in files)
@@ -114,7 +134,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aliaslint-speed-") as cache:
         command = [*shlex.split(args.aliaslint), "check", "--isolated", "--exit-zero", "-q", "--statistics",
                    "--jobs", str(args.jobs), "--cache-dir", cache, *map(str, roots)]
-        rows = [("cold", run(command)), ("warm", run(command))]
+        rows: list[tuple[str, tuple[float, float, float, str]]] = [("cold", (*run(command), "")), ("warm", (*run(command), ""))]
         # a test module, which no other file imports (the cache then checks it with only what it
         # reads); a module that two other files import (checked with them); and a helper module
         # that most of scikit-learn imports (its whole component is checked)
@@ -129,18 +149,20 @@ def main() -> None:
             try:
                 path.write_bytes(original + b"\n# changed by benchmarks/speed.py\n")
                 count = original.count(b"\n")
-                rows.append((f"{label} ({path.name}, {count} lines)", run(command)))
+                rows.append((f"{label} ({path.name}, {count} lines)", (*run(command), "")))
                 if k == 0:  # as when a file is edited and saved again: what the last check parsed is kept
-                    path.write_bytes(original + b"\n# changed again by benchmarks/speed.py\n")
-                    rows.append(("the same file changed again", run(command)))
+                    def edit(again: int, path: Path = path, original: bytes = original) -> None:
+                        path.write_bytes(original + f"\n# changed again by benchmarks/speed.py ({again})\n".encode())
+
+                    rows.append(("the same file changed again", median_run(command, args.repeat, edit)))
             finally:
                 path.write_bytes(original)
             if k < len(edits) - 1:
                 run(command)  # not measured: the next run then sees its own change only, not this undone
         own = [*shlex.split(args.aliaslint), "check", "--isolated", "--exit-zero", "-q", "--no-cache", str(changed)]
-        rows.append(("that file alone, no cache", run(own)))
-    for label, (wall, cpu, rss) in rows:
-        print(f"aliaslint {label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {lines / wall:,.0f} lines/s, peak RSS {rss:.0f} MB")
+        rows.append(("that file alone, no cache", median_run(own, args.repeat)))
+    for label, (wall, cpu, rss, spread) in rows:
+        print(f"aliaslint {label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {lines / wall:,.0f} lines/s, peak RSS {rss:.0f} MB{spread}")
     if args.no_baselines:
         return
     cold = rows[0][1][0]
