@@ -84,7 +84,9 @@ def _run_deep(work: Callable[[], Any]) -> Any:
 
     Ctrl-C reaches the main thread, which raises KeyboardInterrupt in the worker so that it unwinds
     as it would have in the main thread (a fix being written is finished or removed, sandboxes are
-    cleaned up). A second Ctrl-C ends the process at once.
+    cleaned up). A second Ctrl-C ends the process at once. Where the exception lands in a callback
+    that Python calls on its own (a weakref's: importing a module runs some), Python would print
+    it as ignored and the work would go on: it is raised again instead (see :func:`_dropped`).
     """
     box: dict[str, Any] = {}
     # Waiting on a lock the worker releases, not on Thread.join(): a join interrupted by Ctrl-C
@@ -112,18 +114,40 @@ def _run_deep(work: Callable[[], Any]) -> Any:
             stop_writing.set()
             if worker.ident is None:  # it never started
                 raise
+            dropped = threading.Event()
+            default, sys.unraisablehook = sys.unraisablehook, _dropped(worker, dropped, sys.unraisablehook)
             _interrupt(worker)
             try:
-                running.acquire()
+                while not running.acquire(timeout=0.01):
+                    if dropped.is_set():
+                        dropped.clear()
+                        _interrupt(worker)
             except KeyboardInterrupt:
                 _say("aliaslint: interrupted")
                 os._exit(130)
+            finally:
+                sys.unraisablehook = default
         worker.join()
     if stop_writing.is_set():  # interrupted, whatever the worker made of it
         raise KeyboardInterrupt
     if "error" in box:
         raise box["error"]
     return box.get("result")
+
+
+def _dropped(worker: threading.Thread, dropped: threading.Event,
+             default: Callable[[Any], object]) -> Callable[[Any], object]:
+    """An unraisable hook that, for a KeyboardInterrupt Python could not raise in ``worker``,
+    says nothing and sets ``dropped``, for the waiting thread to raise it again; it does not raise
+    it itself, which would land in the hook."""
+
+    def hook(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and threading.current_thread() is worker:
+            dropped.set()
+            return None
+        return default(unraisable)
+
+    return hook
 
 
 def _interrupt(worker: threading.Thread) -> None:

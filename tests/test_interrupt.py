@@ -107,3 +107,39 @@ def test_second_sigint_ends_at_once_with_one_line(tmp_path: Path) -> None:
     # ends by the signal. Either way it ends at once, with the one line.
     assert (out, err) == (b"", b"aliaslint: interrupted\n")
     assert proc.returncode in (130, -signal.SIGINT)
+
+
+# Work whose time is mostly in a weakref callback, as an import's is in moments (importlib's
+# module locks): Python reports an exception raised there as "Exception ignored" and goes on.
+_IN_CALLBACKS = """
+import os, signal, sys, threading, weakref
+from aliaslint import cli
+
+class O:
+    pass
+
+def cb(ref):
+    for _ in range(2000):
+        pass
+
+def work():
+    while True:
+        o = O()
+        r = weakref.ref(o, cb)
+        del o
+
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    cli._run_deep(work)
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_a_ctrl_c_that_lands_in_a_callback_is_raised_again_where_it_can_be() -> None:
+    """Ctrl-C reaches the command's thread as an exception raised at its next instruction; where
+    that is a callback Python calls on its own (a weakref's, an import's module lock's), Python
+    prints it as ignored and the work goes on. It is raised again until it lands in the work."""
+    done = subprocess.run([sys.executable, "-c", _IN_CALLBACKS], capture_output=True, text=True, timeout=30,
+                          preexec_fn=_default_signals)
+    assert (done.stdout, done.stderr) == ("interrupted\n", "")
