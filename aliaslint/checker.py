@@ -11,11 +11,11 @@ import ast
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
 
-from .analysis.project import SourceModule, analyze_component, settled_in
+from .analysis.project import SourceModule, analyze_component, quiet_functions, settled_in
 from .analysis.imports import module_names
 from .analysis.scopes import binds_in_expressions
 from . import kept_trees
@@ -126,6 +126,9 @@ class Checked:
     alone: frozenset[int] = frozenset()
     parsed: frozenset[int] = frozenset()  # the files LibCST parsed whole
     settles: dict[int, frozenset[int]] = field(default_factory=dict)
+    # the functions each file analysed has whose summaries say nothing (see
+    # analysis.project.quiet_functions): the engine keeps them for later checks
+    quiet: dict[int, dict[str, bool]] = field(default_factory=dict)
 
 
 def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
@@ -135,7 +138,8 @@ def lint_group(files: Sequence[SourceFile]) -> list[list[Diagnostic]]:
 
 def check_group(
     files: Sequence[SourceFile], report: Sequence[int] | None = None, asked: Sequence[int] = (),
-    known: Sequence[int] = (), trees: Cache | None = None, convert: bool = True,
+    known: Sequence[int] = (), trees: Cache | None = None, quiet: Mapping[int, Mapping[str, bool]] | None = None,
+    convert: bool = True,
 ) -> Checked:
     """Analyse files together and run the rules of those in ``report`` (all by default).
 
@@ -151,17 +155,20 @@ def check_group(
     cache that keeps such files' skeletons and bodies (see :mod:`.kept_trees`). A file parsed
     whole is built from ``ast`` (:mod:`.cst_from_ast`) unless ``convert`` is false; when a rule
     finds such a tree is not the shape of LibCST's, the check is made again with LibCST's.
+    ``quiet`` gives, for files neither reported nor asked about, the functions an earlier check
+    found to say nothing (:attr:`Checked.quiet`), which need not be analysed again.
     """
     try:
-        return _check_group(files, report, asked, known, trees, {} if convert else None)
+        return _check_group(files, report, asked, known, trees, {} if convert else None, quiet or {})
     except ShapeMismatch:  # without the cache's trees too: they may be built from `ast`
         _AHEAD.clear()
-        return _check_group(files, report, asked, known, None, None)
+        return _check_group(files, report, asked, known, None, None, quiet or {})
 
 
 def _check_group(
     files: Sequence[SourceFile], report: Sequence[int] | None, asked: Sequence[int],
     known: Sequence[int], trees: Cache | None, converted: dict[int, str | bytes] | None,
+    quiet: Mapping[int, Mapping[str, bool]],
 ) -> Checked:
     out: list[list[Diagnostic]] = [[] for _ in files]
     names = module_names(f.path for f in files)
@@ -175,12 +182,14 @@ def _check_group(
         trees_made()
         members = [i for i, p in enumerate(parsed) if not isinstance(p, Diagnostic) and _rules(files[i])]
         modules = [SourceModule(files[i].path, *names[i], parsed[i],  # type: ignore[arg-type]
-                                expressions=_expressions(binding.get(id(parsed[i])), files[i].source)) for i in members]
+                                expressions=_expressions(binding.get(id(parsed[i])), files[i].source),
+                                quiet=quiet.get(i, {}) if i not in wanted else {}) for i in members]
         alone = {i for i in asked if i not in members}  # a file not analysed settles nothing
         whole: set[int] = set()
         settles: dict[int, frozenset[int]] = {}
+        said: dict[int, dict[str, bool]] = {}
         if modules:
-            found, settles, whole = _lint_component(
+            found, settles, whole, said = _lint_component(
                 files, modules, members, wanted if lazily else None, shown, asked, set(known), trees, converted,
                 binding)
             for i, diags in zip(members, found, strict=True):
@@ -191,7 +200,7 @@ def _check_group(
             p = parsed[i]
             out[i] = [p] if isinstance(p, Diagnostic) else _finish(files[i], out[i], p)
     whole |= {i for i, p in enumerate(parsed) if isinstance(p, cst.Module)}
-    return Checked(out, frozenset(alone), frozenset(whole), settles)
+    return Checked(out, frozenset(alone), frozenset(whole), settles, said)
 
 
 @contextmanager
@@ -225,11 +234,11 @@ def _lint_component(
     files: Sequence[SourceFile], group: list[SourceModule], members: list[int], wanted: set[int] | None,
     shown: set[int], asked: Sequence[int], known: set[int], trees: Cache | None,
     converted: dict[int, str | bytes] | None, binding: dict[int, frozenset[cst.CSTNode]],
-) -> tuple[list[list[Diagnostic]], dict[int, frozenset[int]], set[int]]:
+) -> tuple[list[list[Diagnostic]], dict[int, frozenset[int]], set[int], dict[int, dict[str, bool]]]:
     """Run the analysis once for the component (for the files ``wanted`` only, when given) and
     the rules of its members in ``shown``; in which files those ``asked`` about that do not stay
-    within their own settle something; and which files the analysis parsed whole when it first
-    needed them. When an error stops the analysis, every shown member gets an ALI900 diagnostic
+    within their own settle something; which files the analysis parsed whole when it first
+    needed them; and each file's functions whose summaries say nothing. When an error stops the analysis, every shown member gets an ALI900 diagnostic
     instead, and no file is known to stay within its own (each may settle something anywhere).
     Skeletons and bodies parsed here are kept in ``trees`` for the next check."""
     file_of = {id(m): i for m, i in zip(group, members, strict=True)}
@@ -292,7 +301,8 @@ def _lint_component(
             found_in = {owner.get(id(result.module_node(x)), ANYWHERE) for x in settled_in(result, mine)}
             if found_in:
                 settles[i] = frozenset(found_in)
-        return found, settles, whole
+        said = {i: quiet_functions(m, result.summaries) for m, i in zip(group, members, strict=True)}
+        return found, settles, whole, {i: q for i, q in said.items() if q}
     except ShapeMismatch:
         raise  # the check is made again with LibCST's trees (see check_group)
     except RecursionError:
@@ -301,7 +311,7 @@ def _lint_component(
         message = f"internal error while analysing this file ({type(e).__name__}: {one_line(e)})"
     failed = [[file_error(files[i].shown, message)] if i in shown else [] for i in members]
     # whether a file stayed within its own is not known
-    return failed, {i: frozenset({ANYWHERE}) for i in asked if i in members}, set()
+    return failed, {i: frozenset({ANYWHERE}) for i in asked if i in members}, set(), {}
 
 
 def _finish(f: SourceFile, found: list[Diagnostic], parsed: cst.Module) -> list[Diagnostic]:

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .analysis.imports import Links, components, cone, layers_by_package, linked, module_names, readers
 from .cache import Cache, code_digest, content_digest, key
@@ -218,10 +218,14 @@ class _Task:
         if self.cone is not None:
             at = self._places()
             known = set(self.known())
-            return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache
+            assert self.previous is not None
+            place = {i: k for k, i in enumerate(self.group)}
+            said = _quiet_of(self.previous, len(self.group))
+            quiet = {k: said[place[i]] for k, i in enumerate(self.cone) if said[place[i]]}
+            return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache, quiet
         if self.split is not None:
             return self.split.staged([files[i] for i in self.group])
-        return [files[i] for i in self.group], None, list(range(len(self.group))), [], None
+        return [files[i] for i in self.group], None, list(range(len(self.group))), [], None, None
 
     def known(self) -> list[int]:
         """The files of the cones that the last run parsed whole, unchanged since, so that they
@@ -242,15 +246,17 @@ class _Task:
     def finish(self, checked: Any, digests: list[str]) -> bool:
         """Take the check's results; False when the cones' check (or a split check's steps)
         cannot stand for the component's."""
+        quiet: tuple[Mapping[str, bool], ...]
         if self.split is not None:
             combined = self.split.combine(*checked)
             if combined is None:
                 return False
-            self.results, alone, parsed = combined
+            self.results, alone, parsed, quiet = combined
         elif self.cone is None:
             self.results = checked.diagnostics
             alone = checked.alone  # places in the group, whose order is the files' paths'
             parsed = checked.parsed
+            quiet = tuple(checked.quiet.get(k, {}) for k in range(len(self.group)))
         else:
             at = self._places()
             if any(k not in checked.alone for k in at):
@@ -265,9 +271,18 @@ class _Task:
             again = {place[i] for i in self.rechecked}
             parsed = frozenset(p for p in self.previous["parsed"] if p not in again) | frozenset(
                 place[self.cone[k]] for k in checked.parsed)
+            # what the last run found of the files not checked again still holds (their cones are
+            # the same); of the others, what this check found
+            said = list(_quiet_of(self.previous, len(self.group)))
+            for p in again:
+                said[p] = {}
+            for k, i in enumerate(self.cone):
+                if k in checked.quiet:
+                    said[place[i]] = {**said[place[i]], **checked.quiet[k]}
+            quiet = tuple(said)
         if self.latest_key is not None:
             self.latest = {"digests": tuple(digests[i] for i in self.group), "results": self.results, "alone": alone,
-                           "links": self.links, "parsed": parsed}
+                           "links": self.links, "parsed": parsed, "quiet": quiet}
         return True
 
 
@@ -361,7 +376,7 @@ class _Split:
             place = {k: p for p, k in enumerate(within)}
             at = [place[k] for k in part]
             mine = set(part)
-            first.append(([files[k] for k in within], at, at, [place[k] for k in within if k not in mine], None))
+            first.append(([files[k] for k in within], at, at, [place[k] for k in within if k not in mine], None, None))
         self.steps, self.reported = [], []
 
         def step(reported: list[int], first: list[Any], later: list[Any]) -> _Work:
@@ -375,7 +390,7 @@ class _Split:
             place = {k: p for p, k in enumerate(within)}
             asked = [place[k] for k in within if k in whole]
             return ([files[k] for k in within], [place[k] for k in reported], asked,
-                    [place[k] for k in within if k not in whole], None)
+                    [place[k] for k in within if k not in whole], None, None)
 
         later: list[Callable[[list[Any], list[Any]], _Work]] = []
         needs: list[frozenset[int]] = []
@@ -407,13 +422,17 @@ class _Split:
                     found.append(k)
         return sorted(found)
 
-    def combine(self, first: list[Any], later: list[Any]) -> tuple[list[list[Diagnostic]], frozenset[int], frozenset[int]] | None:
+    def combine(self, first: list[Any], later: list[Any]) -> tuple[
+            list[list[Diagnostic]], frozenset[int], frozenset[int], tuple[Mapping[str, bool], ...]] | None:
         """Each file's diagnostics, which files settle nothing elsewhere and which LibCST parsed
-        whole, by places in the group; None when the steps cannot stand for a check in one."""
+        whole, and each file's functions whose summaries say nothing (found by any step: each
+        analyses what it reaches as a check in one does), by places in the group; None when the
+        steps cannot stand for a check in one."""
         n = len(self.core) + sum(map(len, self.parts)) + len(self.tail)
         results: list[list[Diagnostic]] = [[] for _ in range(n)]
         alone: set[int] = set()
         parsed: set[int] = set()
+        quiet: list[dict[str, bool]] = [{} for _ in range(n)]
         for part, within, c in zip(self.parts, self.cones, first, strict=True):
             mine = set(part)
             for p, k in enumerate(within):
@@ -423,6 +442,7 @@ class _Split:
                         alone.add(k)
                 if p in c.parsed:
                     parsed.add(k)
+                quiet[k].update(c.quiet.get(p, ()))
         for within, reported, c in zip(self.steps, self.reported, later, strict=True):
             place = {k: p for p, k in enumerate(within)}
             if any(place[k] not in c.parsed for k in reported):
@@ -432,7 +452,9 @@ class _Split:
                 results[k] = c.diagnostics[place[k]]
                 if place[k] in c.alone:
                     alone.add(k)
-        return results, frozenset(alone), frozenset(parsed)
+            for p, k in enumerate(within):
+                quiet[k].update(c.quiet.get(p, ()))
+        return results, frozenset(alone), frozenset(parsed), tuple(quiet)
 
 
 def _shares(files: list[int], sizes: list[int], count: int) -> list[list[int]]:
@@ -472,6 +494,16 @@ class _Staged:
     ahead: list[SourceFile] = field(default_factory=list)  # files the last step parses whole
 
 
+def _quiet_of(latest: dict[str, Any], n: int) -> tuple[Mapping[str, bool], ...]:
+    """The functions a component's files have whose summaries say nothing, as its last run kept
+    them (see :attr:`.checker.Checked.quiet`); none for an entry without them."""
+    found = latest.get("quiet")
+    if isinstance(found, tuple) and len(found) == n and all(
+            isinstance(q, dict) and all(type(k) is str and type(v) is bool for k, v in q.items()) for q in found):
+        return found
+    return ({},) * n  # not one this code wrote: the functions are analysed
+
+
 def _keep_latest(cache: Cache, latest_key: str, key: str, digests: tuple[str, ...]) -> None:
     """Make a component's ``latest`` entry that of its files' present contents, which the cache
     answered for: a run since may have checked other contents (an edit since undone), and a
@@ -505,7 +537,8 @@ def _nothing_to_report(f: SourceFile, writes: bool | None) -> bool:
     return writes is False and UNUSED_NOQA_CODE not in f.settings.enabled()
 
 
-_Work = tuple[list[SourceFile], list[int] | None, list[int], list[int], Cache | None]  # check_group's arguments
+# check_group's arguments
+_Work = tuple[list[SourceFile], list[int] | None, list[int], list[int], Cache | None, dict[int, Mapping[str, bool]] | None]
 
 # Where a file settles something when which file that is in is not known (see checker.Checked):
 # in every file.

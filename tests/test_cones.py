@@ -376,6 +376,21 @@ def test_a_damaged_latest_entry_checks_the_whole_component(project, entry: bytes
     assert lint(root, seen) == [["lin.py", "numdiff.py", "plain.py", "sine.py"]]
 
 
+@pytest.mark.parametrize("damage", ["wrong shape", "not a flag"])
+def test_a_latest_entry_whose_quiet_functions_are_damaged_still_checks_the_cone(project, damage: str) -> None:  # type: ignore[no-untyped-def]
+    """The functions the last run found to say nothing are taken only when the entry holds them
+    as this code writes them; else they are analysed."""
+    root, seen = project
+    (path,) = sorted((root / ".aliaslint_cache" / "latest").glob("[0-9a-f]*"))
+    cache = Cache(str(root / ".aliaslint_cache"))
+    entry = cache.get("latest", path.name)
+    assert isinstance(entry, dict) and len(entry["quiet"]) == 4
+    quiet = damage if damage == "wrong shape" else tuple({"num_grad": "yes"} for _ in entry["quiet"])
+    cache.put("latest", path.name, {**entry, "quiet": quiet})
+    make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
+    assert lint(root, seen) == [["numdiff.py", "sine.py"]]
+
+
 def test_a_function_first_asked_for_by_its_caller_is_analysed_before_the_caller_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`a.py` changes and is checked with its cone: `top` reads `middle`'s summary, which reads
     `bottom`'s; each is analysed when first read, so none is visited twice (before, `middle` and
@@ -403,3 +418,41 @@ def test_a_function_first_asked_for_by_its_caller_is_analysed_before_the_caller_
     assert checked == [["a.py", "b.py", "c.py"]] and visits == ["<module>", "top", "middle", "bottom"]
     monkeypatch.undo()
     assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output
+
+
+def test_a_function_an_earlier_check_found_to_say_nothing_is_not_analysed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build` returns a new array and writes nothing a caller sees: its summary says nothing,
+    and the component's check keeps that. When `a.py` changes and is checked with its cone, its
+    call to `build` is answered from there: neither `build` nor `make`, which only `build`
+    calls, is analysed, and `c.py` is not parsed. `scale` writes into its argument: it is."""
+    a = ("import numpy as np\n\nfrom .b import build, scale\n\n\ndef top():\n    x = np.zeros(3) + build(3)\n"
+         "    y = ident(x)\n    scale(x)\n    return y - x\n\n\ndef ident(v):\n    return v\n")
+    make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/c.py": "import numpy as np\n\n\ndef make(n):\n    return np.zeros(n)\n",
+        "pkg/b.py": "from .c import make\n\n\ndef build(n):\n    return make(n) * 2\n\n\ndef scale(x):\n    x *= 2\n",
+        "pkg/a.py": a,
+        "pkg/d.py": "from .b import build\n\nprint(build(1))\n",
+    })
+    run_cli(["-q", "."], cwd=tmp_path)
+    make(tmp_path, {"pkg/a.py": a.replace("return y - x", "return y[0] - x")})
+    checked = record_checks(monkeypatch)
+    parsed = record_parses(monkeypatch)
+    visits: list[str] = []
+    real = flow.ScopeAnalysis.__init__
+
+    def recording(self: flow.ScopeAnalysis, mod: object, scope: Scope) -> None:
+        visits.append(scope.name)
+        real(self, mod, scope)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flow.ScopeAnalysis, "__init__", recording)
+    after = run_cli(["-q", "."], cwd=tmp_path).output
+    assert checked == [["a.py", "b.py", "c.py"]] and parsed == ["a.py", "b.py"]
+    assert sorted(visits) == ["<module>", "ident", "scale", "top"]
+    monkeypatch.undo()
+    assert after == run_cli(["-q", "--no-cache", "."], cwd=tmp_path).output == (
+        "pkg/a.py:8:5: ALI001 [*] result of `ident(x)` aliases `x`, which is modified in place inside the call"
+        " `scale(x)` at line 9 before this value is read at line 10; `ident` returns its argument\n"
+        "pkg/a.py:14:12: ALI002 `ident` returns its argument `v` itself, not a copy; the result stored at line 8"
+        " goes stale when the argument is modified in place\n"
+    )

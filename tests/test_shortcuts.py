@@ -218,7 +218,7 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
     files, facts = survey_files(files, names, [content_digest(f.source) for f in files], None)
     links = resolution_links(facts)
     edges = links.edges()
-    seen_alone = seen_not_alone = seen_read = 0
+    seen_alone = seen_not_alone = seen_read = told_of = 0
     for group in components(facts, edges):
         if len(group) < 3:
             continue
@@ -250,8 +250,15 @@ def test_a_file_and_its_readers_need_only_their_cones_and_one_that_stays_home_ch
             for i, k in zip(again, at, strict=True):
                 assert checked.diagnostics[k] == mine[i], files[i].path
                 assert (k in checked.alone) == (i in alone), files[i].path
+            # and the same again when the functions the component's check found to say nothing
+            # (those of the files not checked again) are taken from it rather than analysed
+            quiet = {k: full.quiet[group.index(i)] for k, i in enumerate(reached)
+                     if i not in again and group.index(i) in full.quiet}
+            told = check_group([files[i] for i in reached], at, at, known, None, quiet)
+            assert (told.diagnostics, told.alone) == (checked.diagnostics, checked.alone)
+            told_of += sum(map(len, quiet.values()))
     assert seen_alone > 10 and seen_not_alone >= 2  # `main.py` and `other.py` settle findings in `numdiff.py`
-    assert seen_read >= 2
+    assert seen_read >= 2 and told_of > (100 if all_real_code else 40), told_of
     assert bodies[1] > 2 * bodies[0] > (100 if all_real_code else 40), bodies
 
 

@@ -225,7 +225,7 @@ def unused(a):
 class Scaler:
     def scale(self, v):
         w = v * 2.0
-        return w
+        return w if w.any() else v
 
     def other(self):
         return np.ones(2)
@@ -235,7 +235,9 @@ def doubled(v):
     return Scaler().scale(v)
 '''
 
-# its own finding (`test_cones.OWN`'s), and a call whose summary is in `util.py`
+# its own finding (`test_cones.OWN`'s), and a call whose summary is in `util.py` (it may return
+# its argument: a summary that says nothing would be taken from the last check, see
+# test_cones.py, and its body not parsed)
 USE = "import numpy as np\n\nfrom .util import doubled\n" + OWN.replace("return fp - x", "return fp - doubled(x)")
 
 

@@ -121,6 +121,9 @@ class ModuleAnalysis:
     call_evidence: dict[cst.Call, set[Evidence]] = field(default_factory=dict)
     children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
     resolver: "Resolver | None" = None  # imports between the files of one run (see .project)
+    # Functions an earlier check found to say nothing (see :meth:`know_quiet`), by scope: whether
+    # a value they return may lack ``.copy()``.
+    quiet: dict[int, bool] = field(default_factory=dict)
     # Callables the code shows inside containers and classes, and as parameter defaults:
     members: SharedTable[Obj, dict[object, Refs]] = field(init=False)  # container literal -> key -> callables
     class_attrs: SharedTable[tuple[int, str], tuple[Refs, bool]] = field(init=False)  # -> (callables, static)
@@ -213,6 +216,16 @@ class ModuleAnalysis:
             return Kind.CALLABLE
         return self.kinds.get(obj, Kind.UNKNOWN)
 
+    def know_quiet(self, index: int, uncopyable: bool) -> None:
+        """Take a function's summary from an earlier check that found it says nothing (it returns
+        no value a caller can see, writes nothing a caller can see, holds no latent finding),
+        rather than analysing it: when only some scopes are analysed, a call to it is then
+        answered without parsing or visiting it, nor what it calls (see :func:`.project.quiet_functions`)."""
+        self.quiet[index] = uncopyable
+        self.summaries[index] = Summary(frozenset(), frozenset(), frozenset(), frozenset(), uncopyable)
+        if self._readers.demand is not None:
+            self._readers.demand.add(index)  # so that reading its summary asks for no visit
+
     def summary(self, index: int) -> Summary | None:
         """A function's summary, remembering that the scope being analysed depends on it. When
         the function was never visited (or, when only some scopes are analysed, never asked
@@ -223,7 +236,9 @@ class ModuleAnalysis:
 
     def scope_bindings(self, index: int) -> dict[str, Refs]:
         """What an enclosing scope (a module body, a function) binds, read by a scope within it;
-        a scope never visited is analysed first, as for :meth:`summary`."""
+        a scope never visited is analysed first, as for :meth:`summary`, even one whose summary
+        is known to say nothing: what it binds is not known."""
+        self.quiet.pop(index, None)
         if self._visit_now is not None:
             self._visit_now(index)
         return self.bindings.get(index, {})
@@ -254,6 +269,7 @@ class ModuleAnalysis:
                 rank[i] = len(rank)
                 heapq.heappush(heap, (-rank[i], i))
             queued.update(self._readers.demand)
+            self._readers.demand |= set(self.quiet)  # not to be asked for: their summaries are known
         runs: dict[int, int] = {}
         findings: dict[int, frozenset[FlowFinding]] = {}
 
@@ -305,7 +321,7 @@ class ModuleAnalysis:
             readers = self._readers
             if depth >= _NESTED_VISITS:
                 return
-            if index in runs:
+            if index in runs or index in self.quiet:
                 return
             if only is not None:
                 assert readers.demand is not None
