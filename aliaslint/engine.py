@@ -221,7 +221,8 @@ class _Task:
             assert self.previous is not None
             place = {i: k for k, i in enumerate(self.group)}
             said = _quiet_of(self.previous, len(self.group))
-            quiet = {k: said[place[i]] for k, i in enumerate(self.cone) if said[place[i]]}
+            again = set(self.rechecked)  # analysed anew: what they say may have changed
+            quiet = {k: said[place[i]] for k, i in enumerate(self.cone) if said[place[i]] and i not in again}
             return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache, quiet
         if self.split is not None:
             return self.split.staged([files[i] for i in self.group])

@@ -308,6 +308,19 @@ def record_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return parsed
 
 
+def record_visits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the scopes the analysis visits from now on, in order."""
+    visits: list[str] = []
+    real = flow.ScopeAnalysis.__init__
+
+    def recording(self: flow.ScopeAnalysis, mod: object, scope: Scope) -> None:
+        visits.append(scope.name)
+        real(self, mod, scope)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flow.ScopeAnalysis, "__init__", recording)
+    return visits
+
+
 def test_a_file_checked_with_its_cone_parses_only_the_files_its_analysis_reaches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`extra.py` is in `sine.py`'s cone (`numdiff.py` imports from it), but only `numdiff.other`,
     which nothing calls, uses it: it is not parsed."""
@@ -376,7 +389,7 @@ def test_a_damaged_latest_entry_checks_the_whole_component(project, entry: bytes
     assert lint(root, seen) == [["lin.py", "numdiff.py", "plain.py", "sine.py"]]
 
 
-@pytest.mark.parametrize("damage", ["wrong shape", "not a flag"])
+@pytest.mark.parametrize("damage", ["wrong shape", "not mappings"])
 def test_a_latest_entry_whose_quiet_functions_are_damaged_still_checks_the_cone(project, damage: str) -> None:  # type: ignore[no-untyped-def]
     """The functions the last run found to say nothing are taken only when the entry holds them
     as this code writes them; else they are analysed."""
@@ -385,7 +398,7 @@ def test_a_latest_entry_whose_quiet_functions_are_damaged_still_checks_the_cone(
     cache = Cache(str(root / ".aliaslint_cache"))
     entry = cache.get("latest", path.name)
     assert isinstance(entry, dict) and len(entry["quiet"]) == 4
-    quiet = damage if damage == "wrong shape" else tuple({"num_grad": "yes"} for _ in entry["quiet"])
+    quiet = damage if damage == "wrong shape" else (damage,) * len(entry["quiet"])
     cache.put("latest", path.name, {**entry, "quiet": quiet})
     make(root, {"pkg/sine.py": SINE.format(objective="np.sin") + OWN})
     assert lint(root, seen) == [["numdiff.py", "sine.py"]]
@@ -406,14 +419,7 @@ def test_a_function_first_asked_for_by_its_caller_is_analysed_before_the_caller_
     run_cli(["-q", "."], cwd=tmp_path)
     make(tmp_path, {"pkg/a.py": a.replace("return y - x", "return y[0] - x")})
     checked = record_checks(monkeypatch)
-    visits: list[str] = []
-    real = flow.ScopeAnalysis.__init__
-
-    def recording(self: flow.ScopeAnalysis, mod: object, scope: Scope) -> None:
-        visits.append(scope.name)
-        real(self, mod, scope)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(flow.ScopeAnalysis, "__init__", recording)
+    visits = record_visits(monkeypatch)
     after = run_cli(["-q", "."], cwd=tmp_path).output
     assert checked == [["a.py", "b.py", "c.py"]] and visits == ["<module>", "top", "middle", "bottom"]
     monkeypatch.undo()
@@ -438,14 +444,7 @@ def test_a_function_an_earlier_check_found_to_say_nothing_is_not_analysed_again(
     make(tmp_path, {"pkg/a.py": a.replace("return y - x", "return y[0] - x")})
     checked = record_checks(monkeypatch)
     parsed = record_parses(monkeypatch)
-    visits: list[str] = []
-    real = flow.ScopeAnalysis.__init__
-
-    def recording(self: flow.ScopeAnalysis, mod: object, scope: Scope) -> None:
-        visits.append(scope.name)
-        real(self, mod, scope)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(flow.ScopeAnalysis, "__init__", recording)
+    visits = record_visits(monkeypatch)
     after = run_cli(["-q", "."], cwd=tmp_path).output
     assert checked == [["a.py", "b.py", "c.py"]] and parsed == ["a.py", "b.py"]
     assert sorted(visits) == ["<module>", "ident", "scale", "top"]
