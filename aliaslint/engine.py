@@ -181,6 +181,7 @@ class _Task:
     rechecked: list[int] = field(default_factory=list)  # the changed files and their readers
     cone: list[int] | None = None  # the files those read, in the group's order
     previous: dict[str, Any] | None = None  # the last run's `latest` entry
+    quiet_before: tuple[Mapping[str, bool], ...] = ()  # its functions that say nothing (see _quiet_of)
     results: list[list[Diagnostic]] | None = None
     latest: dict[str, Any] | None = None  # this run's, to keep
     split: "_Split | None" = None  # checked whole, in two steps
@@ -209,6 +210,7 @@ class _Task:
         self.rechecked = [self.group[k] for k in again]
         self.cone = [self.group[k] for k in cone(again, range(n), self.links)]
         self.previous = previous
+        self.quiet_before = _quiet_of(previous, n)
 
     def work(self, files: Sequence[SourceFile], cache: Cache | None) -> "_Work | _Staged":
         """What :func:`.checker.check_group` is given: the files, which to report, which to ask
@@ -218,9 +220,8 @@ class _Task:
         if self.cone is not None:
             at = self._places()
             known = set(self.known())
-            assert self.previous is not None
             place = {i: k for k, i in enumerate(self.group)}
-            said = _quiet_of(self.previous, len(self.group))
+            said = self.quiet_before
             again = set(self.rechecked)  # analysed anew: what they say may have changed
             quiet = {k: said[place[i]] for k, i in enumerate(self.cone) if said[place[i]] and i not in again}
             return [files[i] for i in self.cone], at, at, [k for k, i in enumerate(self.cone) if i in known], cache, quiet
@@ -274,7 +275,7 @@ class _Task:
                 place[self.cone[k]] for k in checked.parsed)
             # what the last run found of the files not checked again still holds (their cones are
             # the same); of the others, what this check found
-            said = list(_quiet_of(self.previous, len(self.group)))
+            said = list(self.quiet_before)
             for p in again:
                 said[p] = {}
             for k, i in enumerate(self.cone):

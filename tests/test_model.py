@@ -857,3 +857,16 @@ def test_checking_some_scopes_analyses_what_they_read_before_it_is_visited_at_th
     assert runs == ["first", "<module>", "second", "reads_global"]
     assert some.summaries == everything.summaries
     assert {f.scope for f in everything.findings} == {1, 3} and some.findings == everything.findings
+
+
+def test_a_function_known_to_say_nothing_is_analysed_after_all_when_a_nested_scope_reads_its_names() -> None:
+    """A summary that says nothing, taken from an earlier check (`ModuleAnalysis.know_quiet`),
+    stands for the function's callers, not for what it binds: a scope nested in it that reads
+    its names has it analysed, and sees `y` hold the parameter `inner` writes into."""
+    info = collect_scopes(cst.parse_module("def outer(x):\n    y = x\n\n    def inner():\n        y[0] = 1\n\n    inner()\n"))
+    outer, inner = (next(s for s in info.scopes if s.name == name) for name in ("outer", "outer.inner"))
+    mod = ModuleAnalysis(info)
+    mod.know_quiet(outer.index, False)
+    mod.run([inner.index])
+    assert [obj for obj, _ in mod.summaries.peek(inner.index).mutates] == [("param", outer.index, 0)]
+    assert outer.index not in mod.quiet
